@@ -1,0 +1,267 @@
+"""Merging exported cells into modules: imports on top, one definition per name, and one
+`class` statement per class, holding the methods every chapter added to it in book order.
+
+The source text of each statement is copied as written (comments included); `ast` is used
+only to find where statements start and end.
+"""
+
+import ast
+from dataclasses import dataclass, field
+
+from .chapters import TangleError
+
+EXTEND = "extend"
+
+
+@dataclass
+class Statement:
+    """One statement: its node, the comment lines written above it, its own lines."""
+
+    node: ast.stmt
+    start: int
+    preamble: list
+    code: list
+    where: str
+
+    @property
+    def text(self):
+        return "\n".join(self.preamble + self.code)
+
+
+@dataclass
+class ClassDefinition:
+    """A class being assembled: its header (decorators, `class` line, docstring) and its
+    members by name, in book order."""
+
+    name: str
+    header: str
+    members: dict = field(default_factory=dict)
+    where: dict = field(default_factory=dict)
+
+    def text(self):
+        parts = [self.header, *self.members.values()]
+        if len(parts) == 1 and ast.get_docstring(ast.parse(self.header + "\n    pass")) is None:
+            parts.append("    pass")
+        return "\n\n".join(parts)
+
+
+@dataclass
+class Module:
+    """One module of the package, assembled from the cells exported to it."""
+
+    name: str
+    chapters: list = field(default_factory=list)
+    imports: list = field(default_factory=list)
+    definitions: dict = field(default_factory=dict)
+    where: dict = field(default_factory=dict)
+
+    def add_cell(self, cell):
+        chapter = cell.chapter.as_posix()
+        if chapter not in self.chapters:
+            self.chapters.append(chapter)
+        for statement in statements(cell):
+            self._add(cell, statement)
+
+    def _add(self, cell, statement):
+        node = statement.node
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if statement.text not in self.imports:
+                self.imports.append(statement.text)
+        elif isinstance(node, ast.ClassDef) and (extension := _extension(node, statement.where)):
+            self._extend(cell, node, *extension, statement.where)
+        elif isinstance(node, ast.ClassDef):
+            self._define(node.name, _class_definition(cell, node, statement), statement.where)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self._define(node.name, statement.text, statement.where)
+        elif names := _assigned_names(node):
+            for name in names[:-1]:
+                self._define(name, None, statement.where)
+            self._define(names[-1], statement.text, statement.where)
+        else:
+            raise TangleError(
+                f"{statement.where}: an exported cell may hold only imports and definitions "
+                "(def, class, NAME = ...); move this statement to a cell without an export tag"
+            )
+
+    def _define(self, name, definition, where):
+        if name in self.where:
+            raise TangleError(
+                f"{where}: `{name}` is already exported at {self.where[name]}; a name is "
+                f"defined once (to add methods to a class, use @{EXTEND}(ClassName))"
+            )
+        self.where[name] = where
+        if definition is not None:
+            self.definitions[name] = definition
+
+    def _extend(self, cell, node, target, replaces, where):
+        definition = self.definitions.get(target)
+        if not isinstance(definition, ClassDefinition):
+            raise TangleError(
+                f"{where}: @{EXTEND}({target}) adds methods to `{target}`, but no earlier "
+                f"exported cell defines `class {target}` in module `{self.name}`"
+            )
+        if ast.get_docstring(node) is not None:
+            raise TangleError(
+                f"{where}: the body of @{EXTEND}({target}) holds methods only; the class "
+                "docstring belongs to the cell that first defines the class"
+            )
+        added = members(cell, node.body, node.lineno, target)
+        for name in replaces - added.keys():
+            raise TangleError(
+                f"{where}: replaces=[{name!r}], but this body does not define `{name}`"
+            )
+        for name, member in added.items():
+            if name in definition.members and name not in replaces:
+                raise TangleError(
+                    f"{member.where}: `{target}.{name}` is already exported at "
+                    f"{definition.where[name]}; to replace it on purpose, write "
+                    f"@{EXTEND}({target}, replaces=[{name!r}])"
+                )
+            if name in replaces and name not in definition.members:
+                raise TangleError(
+                    f"{member.where}: replaces=[{name!r}], but `{target}` has no `{name}` "
+                    "to replace"
+                )
+            definition.members[name] = member.text
+            definition.where[name] = member.where
+
+    def text(self, header, docstring):
+        top = f'{header}\n"""{docstring}"""'
+        if self.imports:
+            top += "\n\n" + "\n".join(self.imports)
+        blocks = [top]
+        for definition in self.definitions.values():
+            is_class = isinstance(definition, ClassDefinition)
+            blocks.append(definition.text() if is_class else definition)
+        return "\n\n\n".join(blocks) + "\n"
+
+
+def statements(cell, body=None, previous_end=0, indent=0):
+    """Each statement of a cell (or of a class body) with its text and location."""
+    lines = cell.source.splitlines()
+    if body is None:
+        try:
+            body = ast.parse(cell.source).body
+        except SyntaxError as error:
+            raise TangleError(
+                f"{cell.where(error.lineno or 1)}: syntax error in an exported cell: {error.msg}"
+            ) from None
+    result = []
+    for node in body:
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        if start <= previous_end:
+            raise TangleError(
+                f"{cell.where(start)}: write one statement per line in an exported cell"
+            )
+        if node.col_offset != indent:
+            raise TangleError(
+                f"{cell.where(node.lineno)}: indent class bodies by {indent} spaces in an "
+                "exported cell, so that they merge into the package's class"
+            )
+        preamble = _trim_blank(lines[previous_end : start - 1])
+        code = lines[start - 1 : node.end_lineno]
+        result.append(Statement(node, start, preamble, code, cell.where(start)))
+        previous_end = node.end_lineno
+    if indent == 0 and _trim_blank(lines[previous_end:]):
+        raise TangleError(
+            f"{cell.where(previous_end + 1)}: a comment after the last statement of an exported "
+            "cell belongs to no definition; move it above the statement it explains"
+        )
+    return result
+
+
+def members(cell, body, class_line, class_name):
+    """The members of a class body by name: methods and class attributes."""
+    found = {}
+    for statement in statements(cell, body, class_line, indent=4):
+        node = statement.node
+        if isinstance(node, ast.Pass):
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names = [node.name]
+        else:
+            names = _assigned_names(node)
+        if not names:
+            raise TangleError(
+                f"{statement.where}: a class body in an exported cell may hold only methods "
+                "and attributes (NAME = ...)"
+            )
+        for name in names:
+            if name in found:
+                raise TangleError(
+                    f"{statement.where}: `{class_name}.{name}` is defined twice in one cell"
+                )
+            found[name] = statement
+    return found
+
+
+def _class_definition(cell, node, statement):
+    """Split a new class into its header and its members."""
+    lines = cell.source.splitlines()
+    body = node.body
+    header_end = node.lineno
+    if ast.get_docstring(node) is not None:
+        header_end = body[0].end_lineno
+        body = body[1:]
+    elif body:
+        # A signature may span lines: the header ends where the first member's text begins.
+        header_end = body[0].lineno - 1
+        while header_end > node.lineno and (
+            not lines[header_end - 1].strip() or lines[header_end - 1].strip().startswith("#")
+        ):
+            header_end -= 1
+    header = "\n".join(statement.preamble + lines[statement.start - 1 : header_end])
+    definition = ClassDefinition(node.name, header)
+    for name, member in members(cell, body, header_end, node.name).items():
+        definition.members[name] = member.text
+        definition.where[name] = member.where
+    return definition
+
+
+def _extension(node, where):
+    """(target, replaces) if `node` is `@extend(Target, replaces=[...]) class Target:`."""
+    calls = [
+        d
+        for d in node.decorator_list
+        if isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == EXTEND
+    ]
+    if not calls:
+        return None
+    call = calls[0]
+    usage = f"write @{EXTEND}({node.name}) or @{EXTEND}({node.name}, replaces=['method', ...])"
+    if len(node.decorator_list) > 1 or len(call.args) != 1 or not isinstance(call.args[0], ast.Name):
+        raise TangleError(f"{where}: {usage}, with no other decorators")
+    target = call.args[0].id
+    if target != node.name:
+        raise TangleError(f"{where}: @{EXTEND}({target}) must decorate `class {target}:`")
+    replaces = set()
+    for keyword in call.keywords:
+        value = keyword.value
+        items = value.elts if isinstance(value, (ast.List, ast.Tuple, ast.Set)) else [value]
+        if keyword.arg != "replaces" or not all(
+            isinstance(item, ast.Constant) and isinstance(item.value, str) for item in items
+        ):
+            raise TangleError(f"{where}: {usage}")
+        replaces = {item.value for item in items}
+    return target, replaces
+
+
+def _assigned_names(node):
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign):
+        targets = [node.target]
+    else:
+        return []
+    if all(isinstance(target, ast.Name) for target in targets):
+        return [target.id for target in targets]
+    return []
+
+
+def _trim_blank(lines):
+    lines = list(lines)
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
