@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-import tangle  # noqa: E402  (the tangler lives at the repository's root)
+import tangle
 
 sys.path.remove(str(ROOT))
 
@@ -39,8 +39,13 @@ def load(chapter):
     _loaded = str(folder)
     sys.path.insert(0, _loaded)
     importlib.invalidate_caches()
-    modules = sorted(Path(path).stem for path in files if not path.endswith("__init__.py"))
-    print(f"The code so far: {project.package} with", ", ".join(modules) or "no modules yet")
+    modules = sorted(
+        Path(path).stem for path in files if not path.endswith("__init__.py")
+    )
+    print(
+        f"The code so far: {project.package} with",
+        ", ".join(modules) or "no modules yet",
+    )
 
 
 def extend(cls, replaces=()):

@@ -35,7 +35,9 @@ def main(argv=None):
                     file=sys.stderr,
                 )
                 return 1
-            print(f"tangle: {project.package}/ matches the chapters ({len(files)} files)")
+            print(
+                f"tangle: {project.package}/ matches the chapters ({len(files)} files)"
+            )
         elif write(project, files):
             print(f"tangle: wrote {project.package}/ ({len(files)} files)")
         else:

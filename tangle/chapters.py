@@ -31,13 +31,17 @@ class Cell:
     @property
     def module(self):
         """The module this cell is exported to (`export:engine` -> "engine"), or None."""
-        modules = [tag[len(EXPORT_TAG) :] for tag in self.tags if tag.startswith(EXPORT_TAG)]
+        modules = [
+            tag[len(EXPORT_TAG) :] for tag in self.tags if tag.startswith(EXPORT_TAG)
+        ]
         if "export" in self.tags or "" in modules:
             raise TangleError(
                 f"{self.where()}: the tag `export` needs a module name, as in `export:engine`"
             )
         if len(modules) > 1:
-            raise TangleError(f"{self.where()}: a cell is exported to one module, not {modules}")
+            raise TangleError(
+                f"{self.where()}: a cell is exported to one module, not {modules}"
+            )
         return modules[0] if modules else None
 
 
@@ -45,14 +49,15 @@ def chapter_paths(root):
     """The book's files in reading order, as listed in `_toc.yml`, relative to `root`."""
     toc_path = root / "_toc.yml"
     if not toc_path.is_file():
-        raise TangleError(f"{toc_path}: not found; the book's chapter order comes from it")
+        raise TangleError(
+            f"{toc_path}: not found; the book's chapter order comes from it"
+        )
     toc = yaml.safe_load(toc_path.read_text(encoding="utf-8")) or {}
     entries = []
     if "root" in toc:
         entries.append(toc["root"])
     entries.extend(_toc_files(toc))
-    paths = [_resolve(root, entry) for entry in entries]
-    return paths
+    return [_resolve(root, entry) for entry in entries]
 
 
 def _toc_files(entry):
@@ -74,7 +79,9 @@ def _resolve(root, entry):
     for candidate in (entry, entry.with_name(entry.name + ".md")):
         if candidate.suffix == ".md" and (root / candidate).is_file():
             return candidate
-    raise TangleError(f"_toc.yml: lists `{entry}`, but {root / entry}.md does not exist")
+    raise TangleError(
+        f"_toc.yml: lists `{entry}`, but {root / entry}.md does not exist"
+    )
 
 
 def check_every_chapter_listed(root, book_dir, listed):
@@ -134,7 +141,9 @@ def _cell(chapter, lines, start, end):
     options = {}
     index = start
     if index < end and lines[index].strip() == "---":
-        close = next((i for i in range(index + 1, end) if lines[i].strip() == "---"), None)
+        close = next(
+            (i for i in range(index + 1, end) if lines[i].strip() == "---"), None
+        )
         if close is None:
             raise TangleError(
                 f"{chapter.as_posix()}:{index + 1}: the cell's options block is never closed"
@@ -162,4 +171,6 @@ def _yaml(chapter, line, text):
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise TangleError(f"{chapter.as_posix()}:{line}: cell options are not YAML: {error}")
+        raise TangleError(
+            f"{chapter.as_posix()}:{line}: cell options are not YAML: {error}"
+        )

@@ -40,7 +40,10 @@ class ClassDefinition:
 
     def text(self):
         parts = [self.header, *self.members.values()]
-        if len(parts) == 1 and ast.get_docstring(ast.parse(self.header + "\n    pass")) is None:
+        if (
+            len(parts) == 1
+            and ast.get_docstring(ast.parse(self.header + "\n    pass")) is None
+        ):
             parts.append("    pass")
         return "\n\n".join(parts)
 
@@ -67,10 +70,14 @@ class Module:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             if statement.text not in self.imports:
                 self.imports.append(statement.text)
-        elif isinstance(node, ast.ClassDef) and (extension := _extension(node, statement.where)):
+        elif isinstance(node, ast.ClassDef) and (
+            extension := _extension(node, statement.where)
+        ):
             self._extend(cell, node, *extension, statement.where)
         elif isinstance(node, ast.ClassDef):
-            self._define(node.name, _class_definition(cell, node, statement), statement.where)
+            self._define(
+                node.name, _class_definition(cell, node, statement), statement.where
+            )
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self._define(node.name, statement.text, statement.where)
         elif names := _assigned_names(node):
@@ -148,7 +155,9 @@ def statements(cell, body=None, previous_end=0, indent=0):
             ) from None
     result = []
     for node in body:
-        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        start = min(
+            [node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]
+        )
         if start <= previous_end:
             raise TangleError(
                 f"{cell.where(start)}: write one statement per line in an exported cell"
@@ -207,7 +216,8 @@ def _class_definition(cell, node, statement):
         # A signature may span lines: the header ends where the first member's text begins.
         header_end = body[0].lineno - 1
         while header_end > node.lineno and (
-            not lines[header_end - 1].strip() or lines[header_end - 1].strip().startswith("#")
+            not lines[header_end - 1].strip()
+            or lines[header_end - 1].strip().startswith("#")
         ):
             header_end -= 1
     header = "\n".join(statement.preamble + lines[statement.start - 1 : header_end])
@@ -223,23 +233,34 @@ def _extension(node, where):
     calls = [
         d
         for d in node.decorator_list
-        if isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == EXTEND
+        if isinstance(d, ast.Call)
+        and isinstance(d.func, ast.Name)
+        and d.func.id == EXTEND
     ]
     if not calls:
         return None
     call = calls[0]
     usage = f"write @{EXTEND}({node.name}) or @{EXTEND}({node.name}, replaces=['method', ...])"
-    if len(node.decorator_list) > 1 or len(call.args) != 1 or not isinstance(call.args[0], ast.Name):
+    if (
+        len(node.decorator_list) > 1
+        or len(call.args) != 1
+        or not isinstance(call.args[0], ast.Name)
+    ):
         raise TangleError(f"{where}: {usage}, with no other decorators")
     target = call.args[0].id
     if target != node.name:
-        raise TangleError(f"{where}: @{EXTEND}({target}) must decorate `class {target}:`")
+        raise TangleError(
+            f"{where}: @{EXTEND}({target}) must decorate `class {target}:`"
+        )
     replaces = set()
     for keyword in call.keywords:
         value = keyword.value
-        items = value.elts if isinstance(value, (ast.List, ast.Tuple, ast.Set)) else [value]
+        items = (
+            value.elts if isinstance(value, (ast.List, ast.Tuple, ast.Set)) else [value]
+        )
         if keyword.arg != "replaces" or not all(
-            isinstance(item, ast.Constant) and isinstance(item.value, str) for item in items
+            isinstance(item, ast.Constant) and isinstance(item.value, str)
+            for item in items
         ):
             raise TangleError(f"{where}: {usage}")
         replaces = {item.value for item in items}
