@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-import tangle
+import tangle  # noqa: E402  (the tangler lives at the repository root)
 
 sys.path.remove(str(ROOT))
 
@@ -39,13 +39,19 @@ def load(chapter):
     _loaded = str(folder)
     sys.path.insert(0, _loaded)
     importlib.invalidate_caches()
-    modules = sorted(
-        Path(path).stem for path in files if not path.endswith("__init__.py")
-    )
-    print(
-        f"The code so far: {project.package} with",
-        ", ".join(modules) or "no modules yet",
-    )
+    _crisp_figures()
+    modules = [path[: -len(".py")].replace("/", ".") for path in sorted(files)]
+    modules = [name for name in modules if not name.endswith("__init__")]
+    print("The code so far:", ", ".join(modules) or "nothing yet")
+
+
+def _crisp_figures():
+    """Draw the chapter's figures as SVG, so they stay sharp at any zoom on the site."""
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # not in a notebook: nothing is displayed inline
+        return
+    set_matplotlib_formats("svg")
 
 
 def extend(cls, replaces=()):

@@ -173,4 +173,4 @@ def _yaml(chapter, line, text):
     except yaml.YAMLError as error:
         raise TangleError(
             f"{chapter.as_posix()}:{line}: cell options are not YAML: {error}"
-        )
+        ) from None
