@@ -2,8 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-CHAPTERS = $(shell $(BIN)/python -c "import sys; sys.path.insert(0, '.'); import tangle; print(*tangle.Project('.').chapters())" 2>/dev/null)
-LINTED := tangle tests micrograd book/code_so_far.py benchmarks
+LINTED := tangle tests micrograd book/code_so_far.py scripts benchmarks
 
 .PHONY: book test tangle check-tangle lint pytest strict-book wheel clean
 
@@ -23,12 +22,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check $(wildcard $(LINTED))
 	$(BIN)/ruff format --check $(wildcard $(LINTED))
 
-# The tests, and every chapter as a notebook in a fresh kernel (nbmake runs `.ipynb` files
-# only, each in its own folder: the converted copies sit beside the chapters meanwhile).
+# The tests, and every chapter as a notebook in a fresh kernel (nbmake runs `.ipynb` only).
 pytest: $(VENV)/.dev
-	trap 'rm -f $(CHAPTERS:.md=.ipynb)' EXIT; \
-	$(BIN)/jupytext --quiet --to ipynb $(CHAPTERS) && \
-	$(BIN)/python -m pytest tests $(CHAPTERS:.md=.ipynb) --nbmake
+	$(BIN)/python scripts/chapters_as_notebooks.py .nbmake
+	$(BIN)/python -m pytest tests .nbmake --nbmake
 
 strict-book: $(VENV)/.book
 	rm -rf _build/html _build/jupyter_execute
@@ -49,4 +46,4 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.book
 	touch $@
 
 clean:
-	rm -rf _build $(VENV) .micrograd.new .micrograd.old
+	rm -rf _build $(VENV) .nbmake .micrograd.new .micrograd.old

@@ -1,0 +1,109 @@
+"""Build the wheel, install it into a fresh environment per Python, and test the installed copy.
+
+The package tests run from a folder outside the repository, so they can only pass if the
+wheel itself carries every module: a file missing from the wheel fails here, not for a user.
+Each CPython from 3.10 to 3.13 found on this machine is tested; a missing one is reported.
+"""
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
+TEST_REQUIREMENTS = ["pytest", "hypothesis", "numpy", "matplotlib"]
+# PyTorch, the tests' oracle, has a local CPU build for this Python only; elsewhere the
+# tests marked `torch` are deselected (and said so), the rest still run.
+TORCH = {"3.11": "torch==2.13.0"}
+
+sys.path.insert(0, str(ROOT))
+import tangle  # noqa: E402  (the tangler lives at the repository root)
+
+
+def main():
+    work = Path(tempfile.mkdtemp(prefix="micrograd-wheel-"))
+    try:
+        wheel = build_wheel(work)
+        check_contents(wheel)
+        results = {version: test_with(version, wheel, work) for version in VERSIONS}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("\nwheel tests:", ", ".join(f"{v} {r}" for v, r in results.items()))
+    tested = [r for r in results.values() if r != "not on this machine"]
+    if not tested or any(r != "passed" for r in tested):
+        sys.exit(1)
+
+
+def build_wheel(work):
+    run([sys.executable, "-m", "build", "--wheel", "--outdir", work / "dist", ROOT])
+    (wheel,) = (work / "dist").glob("*.whl")
+    return wheel
+
+
+def check_contents(wheel):
+    """The wheel holds exactly the package the chapters export, byte for byte."""
+    expected = tangle.tangle(tangle.Project(ROOT))
+    with zipfile.ZipFile(wheel) as archive:
+        packaged = {
+            name: archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.endswith(".py")
+        }
+    if packaged != expected:
+        missing = sorted(expected.keys() - packaged.keys())
+        extra = sorted(packaged.keys() - expected.keys())
+        raise SystemExit(f"{wheel.name}: missing {missing}, unexpected {extra}")
+    print(f"{wheel.name}: holds {', '.join(sorted(packaged))}")
+
+
+def test_with(version, wheel, work):
+    python = find_python(version)
+    if python is None:
+        print(f"\nPython {version}: not on this machine, skipped")
+        return "not on this machine"
+    print(f"\nPython {version}: {python}")
+    venv = work / f"venv-{version}"
+    run([python, "-m", "venv", venv])
+    pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
+    run([*pip, wheel, *TEST_REQUIREMENTS, *filter(None, [TORCH.get(version)])])
+    tests = work / f"tests-{version}"
+    shutil.copytree(ROOT / "tests" / "package", tests)
+    installed = subprocess.run(
+        [venv / "bin" / "python", "-c", "import micrograd; print(micrograd.__file__)"],
+        cwd=tests,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not installed.startswith(str(venv)):
+        raise SystemExit(
+            f"Python {version} imported micrograd from {installed}, not the wheel"
+        )
+    selection = [] if version in TORCH else ["-m", "not torch"]
+    if selection:
+        print(
+            f"Python {version}: no PyTorch build here; the tests marked `torch` are deselected"
+        )
+    pytest = [venv / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    completed = subprocess.run([*pytest, *selection, "."], cwd=tests)
+    return "passed" if completed.returncode == 0 else "FAILED"
+
+
+def find_python(version):
+    """A Python that pyenv installed, or `pythonX.Y` on the PATH."""
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    found = sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"))
+    return found[-1] if found else shutil.which(f"python{version}")
+
+
+def run(command):
+    subprocess.run([str(part) for part in command], check=True)
+
+
+if __name__ == "__main__":
+    main()
