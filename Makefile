@@ -8,7 +8,9 @@ LINTED := tangle tests micrograd book/code_so_far.py scripts benchmarks
 
 book: $(VENV)/.book
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
-	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+	@if [ -n "$$DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+		$(BIN)/python -m webbrowser -t "file://$(CURDIR)/_build/html/index.html"; fi
 
 test: check-tangle lint pytest strict-book wheel
 
