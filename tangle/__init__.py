@@ -79,7 +79,7 @@ def tangle(project, before=None):
             if name not in project.modules:
                 known = ", ".join(f"export:{known}" for known in project.modules)
                 raise TangleError(
-                    f"{cell.where()}: unknown module in tag `export:{name}`; the package's "
+                    f"{cell.where_tags()}: unknown module in tag `export:{name}`; the package's "
                     f"modules are listed under [tool.tangle.modules] in pyproject.toml: {known}"
                 )
             modules.setdefault(name, Module(name)).add_cell(cell)
@@ -105,8 +105,10 @@ def check(project, files):
         if path not in on_disk:
             problems.append(f"{path}: missing; the chapters export it")
             continue
-        actual = (project.root / path).read_text(encoding="utf-8")
-        if actual != expected:
+        # Bytes, not text: a file with other line endings or encoding is out of date too.
+        raw = (project.root / path).read_bytes()
+        if raw != expected.encode("utf-8"):
+            actual = raw.decode("utf-8", errors="replace").replace("\r\n", "\r⏎\n")
             diff = difflib.unified_diff(
                 actual.splitlines(keepends=True),
                 expected.splitlines(keepends=True),

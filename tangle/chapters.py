@@ -17,16 +17,22 @@ class TangleError(Exception):
 
 @dataclass(frozen=True)
 class Cell:
-    """A code cell: where its source starts in the chapter file, its source and its tags."""
+    """A code cell: where its source starts in the chapter file, its source and its tags,
+    and the line that gives the tags (the `{code-cell}` line if it has none)."""
 
     chapter: Path
     line: int
     source: str
     tags: tuple[str, ...]
+    tags_line: int
 
     def where(self, line_in_cell=1):
         """`book/chapter.md:LINE` for a line of this cell (1 is the cell's first line)."""
         return f"{self.chapter.as_posix()}:{self.line + line_in_cell - 1}"
+
+    def where_tags(self):
+        """`book/chapter.md:LINE` for the cell's tags: a wrong tag is fixed there."""
+        return f"{self.chapter.as_posix()}:{self.tags_line}"
 
     @property
     def module(self):
@@ -36,11 +42,11 @@ class Cell:
         ]
         if "export" in self.tags or "" in modules:
             raise TangleError(
-                f"{self.where()}: the tag `export` needs a module name, as in `export:engine`"
+                f"{self.where_tags()}: the tag `export` needs a module name, as in `export:engine`"
             )
         if len(modules) > 1:
             raise TangleError(
-                f"{self.where()}: a cell is exported to one module, not {modules}"
+                f"{self.where_tags()}: a cell is exported to one module, not {modules}"
             )
         return modules[0] if modules else None
 
@@ -139,6 +145,8 @@ def _closing_fence(lines, opening, fence):
 def _cell(chapter, lines, start, end):
     """Parse the options block (`:key: value` lines or a `---` YAML block) and the source."""
     options = {}
+    # Until a `tags` option turns up: the fence's line (`start` indexes the line after it).
+    tags_line = start
     index = start
     if index < end and lines[index].strip() == "---":
         close = next(
@@ -149,10 +157,16 @@ def _cell(chapter, lines, start, end):
                 f"{chapter.as_posix()}:{index + 1}: the cell's options block is never closed"
             )
         options = _yaml(chapter, index + 2, "\n".join(lines[index + 1 : close])) or {}
+        tags_line = next(
+            (i + 1 for i in range(index + 1, close) if lines[i].startswith("tags:")),
+            tags_line,
+        )
         index = close + 1
     else:
         while index < end and (option := CELL_OPTION.match(lines[index])):
             options[option["key"]] = _yaml(chapter, index + 1, option["value"])
+            if option["key"] == "tags":
+                tags_line = index + 1
             index += 1
     while index < end and not lines[index].strip():
         index += 1
@@ -162,9 +176,9 @@ def _cell(chapter, lines, start, end):
     tags = options.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise TangleError(
-            f"{chapter.as_posix()}:{start}: cell tags must be a list of names, got {tags!r}"
+            f"{chapter.as_posix()}:{tags_line}: cell tags must be a list of names, got {tags!r}"
         )
-    return Cell(chapter, index + 1, "\n".join(source_lines), tuple(tags))
+    return Cell(chapter, index + 1, "\n".join(source_lines), tuple(tags), tags_line)
 
 
 def _yaml(chapter, line, text):

@@ -39,13 +39,12 @@ class ClassDefinition:
     where: dict = field(default_factory=dict)
 
     def text(self):
-        parts = [self.header, *self.members.values()]
-        if (
-            len(parts) == 1
-            and ast.get_docstring(ast.parse(self.header + "\n    pass")) is None
-        ):
-            parts.append("    pass")
-        return "\n\n".join(parts)
+        members = "\n\n".join(self.members.values())
+        # Blank lines as `ruff format` wants them (`make lint` checks the package): one
+        # after a class docstring, none between the `class` line and the first member.
+        if ast.get_docstring(ast.parse(self.header + "\n    pass").body[0]) is not None:
+            return f"{self.header}\n\n{members}" if members else self.header
+        return f"{self.header}\n{members or '    pass'}"
 
 
 @dataclass
@@ -55,6 +54,8 @@ class Module:
     name: str
     chapters: list = field(default_factory=list)
     imports: list = field(default_factory=list)
+    future_imports: int = 0
+    import_code: set = field(default_factory=set)
     definitions: dict = field(default_factory=dict)
     where: dict = field(default_factory=dict)
 
@@ -68,8 +69,16 @@ class Module:
     def _add(self, cell, statement):
         node = statement.node
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            if statement.text not in self.imports:
-                self.imports.append(statement.text)
+            code = "\n".join(statement.code)
+            if code not in self.import_code:
+                self.import_code.add(code)
+                # Python accepts `from __future__` only on top, even from a later chapter.
+                future = (
+                    isinstance(node, ast.ImportFrom) and node.module == "__future__"
+                )
+                position = self.future_imports if future else len(self.imports)
+                self.imports.insert(position, statement.text)
+                self.future_imports += future
         elif isinstance(node, ast.ClassDef) and (
             extension := _extension(node, statement.where)
         ):
@@ -155,9 +164,7 @@ def statements(cell, body=None, previous_end=0, indent=0):
             ) from None
     result = []
     for node in body:
-        start = min(
-            [node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]
-        )
+        start = _first_line(node)
         if start <= previous_end:
             raise TangleError(
                 f"{cell.where(start)}: write one statement per line in an exported cell"
@@ -172,8 +179,9 @@ def statements(cell, body=None, previous_end=0, indent=0):
         result.append(Statement(node, start, preamble, code, cell.where(start)))
         previous_end = node.end_lineno
     if indent == 0 and _trim_blank(lines[previous_end:]):
+        comment = next(i for i in range(previous_end, len(lines)) if lines[i].strip())
         raise TangleError(
-            f"{cell.where(previous_end + 1)}: a comment after the last statement of an exported "
+            f"{cell.where(comment + 1)}: a comment after the last statement of an exported "
             "cell belongs to no definition; move it above the statement it explains"
         )
     return result
@@ -213,8 +221,9 @@ def _class_definition(cell, node, statement):
         header_end = body[0].end_lineno
         body = body[1:]
     elif body:
-        # A signature may span lines: the header ends where the first member's text begins.
-        header_end = body[0].lineno - 1
+        # A signature may span lines: the header ends where the first member's text begins
+        # (its decorators included).
+        header_end = _first_line(body[0]) - 1
         while header_end > node.lineno and (
             not lines[header_end - 1].strip()
             or lines[header_end - 1].strip().startswith("#")
@@ -226,6 +235,11 @@ def _class_definition(cell, node, statement):
         definition.members[name] = member.text
         definition.where[name] = member.where
     return definition
+
+
+def _first_line(node):
+    """A statement's first line: that of its first decorator, if it has any."""
+    return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
 
 
 def _extension(node, where):
