@@ -59,9 +59,9 @@ class Value:
             raise TypeError(
                 f"the exponent must be a number or a Value, got {type(other).__name__}"
             )
-        if self.data < 0 and exponent != int(exponent):
+        if self.data < 0 and not float(exponent).is_integer():
             raise ValueError(
-                f"{self.data} ** {exponent} is not a real number: "
+                f"({self.data}) ** {exponent} is not a real number: "
                 "a negative base needs a whole-number exponent"
             )
         if self.data == 0 and exponent < 0:
@@ -134,7 +134,7 @@ class Value:
         return out
 
     def relu(self):
-        out = Value(0 if self.data < 0 else self.data, (self,), "ReLU")
+        out = Value(0.0 if self.data < 0 else self.data, (self,), "ReLU")
 
         def _backward():
             self.grad += (out.data > 0) * out.grad
@@ -156,8 +156,8 @@ class Value:
         out._backward = _backward
         return out
 
-    def backward(self):
-        """Set `grad` on every value this one depends on to d(self)/d(that value)."""
+    def _topological_order(self):
+        """This value and every value it depends on, each one after all of its inputs."""
         order, visited, stack = [], set(), [(self, False)]
         while stack:
             node, inputs_done = stack.pop()
@@ -167,8 +167,12 @@ class Value:
                 visited.add(node)
                 stack.append((node, True))
                 stack.extend((child, False) for child in node._prev)
+        return order
+
+    def backward(self):
+        """Set `grad` on every value this one depends on to d(self)/d(that value)."""
         self.grad = 1.0
-        for node in reversed(order):
+        for node in reversed(self._topological_order()):
             node._backward()
 
 
@@ -177,7 +181,8 @@ def _power_slope(base, exponent):
     if exponent == 0:
         return 0.0
     if base == 0 and exponent < 1:
-        return math.copysign(math.inf, exponent)
+        # Only 0 < exponent < 1 gets here (0 to a negative power fails going forward).
+        return math.inf
     return exponent * base ** (exponent - 1)
 
 
