@@ -2,6 +2,7 @@
 """A scalar autograd engine: `Value` and the chain rule for each of its operators."""
 
 import numbers
+
 import math
 
 

@@ -22,10 +22,24 @@ class Statement:
     preamble: list
     code: list
     where: str
+    # Directly below the previous statement of its cell, with no blank line between.
+    tight: bool = False
 
     @property
     def text(self):
         return "\n".join(self.preamble + self.code)
+
+
+@dataclass
+class Definition:
+    """A top-level function or assignment, as written."""
+
+    source: str
+    is_assignment: bool = False
+    tight: bool = False
+
+    def text(self):
+        return self.source
 
 
 @dataclass
@@ -77,7 +91,9 @@ class Module:
                     isinstance(node, ast.ImportFrom) and node.module == "__future__"
                 )
                 position = self.future_imports if future else len(self.imports)
-                self.imports.insert(position, statement.text)
+                # A blank line that groups a cell's imports stays.
+                text = statement.text if statement.tight else "\n" + statement.text
+                self.imports.insert(position, text)
                 self.future_imports += future
         elif isinstance(node, ast.ClassDef) and (
             extension := _extension(node, statement.where)
@@ -88,11 +104,12 @@ class Module:
                 node.name, _class_definition(cell, node, statement), statement.where
             )
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self._define(node.name, statement.text, statement.where)
+            self._define(node.name, Definition(statement.text), statement.where)
         elif names := _assigned_names(node):
             for name in names[:-1]:
                 self._define(name, None, statement.where)
-            self._define(names[-1], statement.text, statement.where)
+            assignment = Definition(statement.text, True, statement.tight)
+            self._define(names[-1], assignment, statement.where)
         else:
             raise TangleError(
                 f"{statement.where}: an exported cell may hold only imports and definitions "
@@ -142,14 +159,24 @@ class Module:
             definition.where[name] = member.where
 
     def text(self, header, docstring):
-        top = f'{header}\n"""{docstring}"""'
+        text = f'{header}\n"""{docstring}"""'
         if self.imports:
-            top += "\n\n" + "\n".join(self.imports)
-        blocks = [top]
+            text += "\n\n" + "\n".join(self.imports).lstrip("\n")
+        previous = None
         for definition in self.definitions.values():
-            is_class = isinstance(definition, ClassDefinition)
-            blocks.append(definition.text() if is_class else definition)
-        return "\n\n\n".join(blocks) + "\n"
+            text += _separator(previous, definition) + definition.text()
+            previous = definition
+        return text + "\n"
+
+
+def _separator(previous, definition):
+    """Two blank lines around functions and classes; between assignments, the spacing
+    their cell had (none or one blank line), so a block of constants stays a block."""
+    if all(
+        isinstance(d, Definition) and d.is_assignment for d in (previous, definition)
+    ):
+        return "\n" if definition.tight else "\n\n"
+    return "\n\n\n"
 
 
 def statements(cell, body=None, previous_end=0, indent=0):
@@ -174,9 +201,12 @@ def statements(cell, body=None, previous_end=0, indent=0):
                 f"{cell.where(node.lineno)}: indent class bodies by {indent} spaces in an "
                 "exported cell, so that they merge into the package's class"
             )
-        preamble = _trim_blank(lines[previous_end : start - 1])
+        between = lines[previous_end : start - 1]
+        tight = bool(result) and all(line.strip() for line in between)
         code = lines[start - 1 : node.end_lineno]
-        result.append(Statement(node, start, preamble, code, cell.where(start)))
+        result.append(
+            Statement(node, start, _trim_blank(between), code, cell.where(start), tight)
+        )
         previous_end = node.end_lineno
     if indent == 0 and _trim_blank(lines[previous_end:]):
         comment = next(i for i in range(previous_end, len(lines)) if lines[i].strip())
