@@ -112,8 +112,7 @@ def package_files(root):
 def assert_formatted(text):
     """`make lint` runs `ruff format --check` on the package: the tangler must comply."""
     ruff = Path(sys.executable).with_name("ruff")
-    if not ruff.exists():
-        pytest.skip("ruff is not installed beside this Python")
+    assert ruff.exists(), "ruff (requirements-dev.txt) must be installed beside Python"
     result = subprocess.run(
         [str(ruff), "format", "-"],
         cwd=REPO,
@@ -1088,3 +1087,54 @@ def test_the_package_before_each_chapter_imports(tmp_path):
         )
         assert result.returncode == 0, f"before {before}:\n{result.stderr}"
         assert result.stdout == f"{len(names)}\n"
+
+
+def test_constants_and_imports_keep_the_spacing_of_their_cell(tmp_path):
+    project = make_book(
+        tmp_path,
+        {
+            "one": chapter(
+                export(
+                    """
+                    import math
+                    import os
+
+                    import yaml
+                    WIDTH = 1
+                    HEIGHT = 2
+
+                    # Colours come in a block of their own.
+                    COLOURS = {}
+                    def area():
+                        return WIDTH * HEIGHT
+                    LIMIT = 3
+                    """
+                )
+            )
+        },
+    )
+    text = tangle.tangle(project)["micrograd/engine.py"]
+    body = text.split('"""The engine."""\n\n', 1)[1]
+    assert body == textwrap.dedent(
+        """\
+        import math
+        import os
+
+        import yaml
+
+
+        WIDTH = 1
+        HEIGHT = 2
+
+        # Colours come in a block of their own.
+        COLOURS = {}
+
+
+        def area():
+            return WIDTH * HEIGHT
+
+
+        LIMIT = 3
+        """
+    )
+    assert_formatted(text)
