@@ -14,7 +14,9 @@ class Value:
             raise TypeError(
                 f"Value holds a real number, got {type(data).__name__}: {data!r}"
             )
-        self.data = data
+        # Other kinds of real number become floats, so arithmetic follows Python's rules
+        # (numpy's would make np.int64(2) ** -1 an error and np.float64(1) / 0 a warning).
+        self.data = data if type(data) in (int, float) else float(data)
         self.grad = 0.0
         # How to pass a gradient back to _children; the operation that made this value
         # sets it, so a leaf has nothing to do.
@@ -83,6 +85,7 @@ class Value:
         return Value(other) ** self
 
     def __truediv__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
         return self * other**-1
 
     def __radd__(self, other):
@@ -171,9 +174,16 @@ class Value:
         return order
 
     def backward(self):
-        """Set `grad` on every value this one depends on to d(self)/d(that value)."""
+        """Add d(self)/d(leaf) to the grad of every leaf that this value depends on.
+
+        Every value in between is given d(self)/d(that value), from this call alone.
+        """
+        order = self._topological_order()
+        for node in order:
+            if node._prev:  # made by an operation: sum this call's contributions only
+                node.grad = 0.0
         self.grad = 1.0
-        for node in reversed(self._topological_order()):
+        for node in reversed(order):
             node._backward()
 
 
