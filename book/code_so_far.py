@@ -3,7 +3,8 @@
 Each chapter starts with `load("this-chapter")`: it tangles the earlier chapters' exported
 cells into a fresh copy of the package and makes `import micrograd` find that copy (not an
 installed or finished one), so a chapter runs the same in a fresh kernel, in Binder, in CI
-and in any order. `extend` is how a chapter adds methods to a class an earlier one defined.
+and in any order. `extend` is how a chapter adds methods to a class an earlier one defined,
+and `replace` how it puts a whole new definition in the place of an earlier one.
 """
 
 import atexit
@@ -72,6 +73,30 @@ def extend(cls, replaces=()):
         return cls
 
     return attach
+
+
+def replace(old):
+    """Put the decorated class or function in the place of `old`, a whole new definition.
+
+    Every module of the package that used `old` uses the new one from then on, as the
+    tangled package will: `@replace(Value) class Value: ...` is a new engine for the
+    classes built on top of it, too.
+    """
+
+    def install(new):
+        if new.__name__ != old.__name__:
+            raise NameError(
+                f"@replace({old.__name__}) must decorate a new {old.__name__}"
+            )
+        package = tangle.Project(ROOT).package
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] == package:
+                for attribute, value in list(vars(module).items()):
+                    if value is old:
+                        setattr(module, attribute, new)
+        return new
+
+    return install
 
 
 _CLASS_BOOKKEEPING = {

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from .chapters import TangleError
 
 EXTEND = "extend"
+REPLACE = "replace"
 
 
 @dataclass
@@ -95,6 +96,8 @@ class Module:
                 text = statement.text if statement.tight else "\n" + statement.text
                 self.imports.insert(position, text)
                 self.future_imports += future
+        elif _is_replacement(node, statement.where):
+            self._replace(cell, node, statement)
         elif isinstance(node, ast.ClassDef) and (
             extension := _extension(node, statement.where)
         ):
@@ -125,6 +128,24 @@ class Module:
         self.where[name] = where
         if definition is not None:
             self.definitions[name] = definition
+
+    def _replace(self, cell, node, statement):
+        """`@replace(Name)`: a new definition takes the place of the old one, as written
+        without the decorator, which only matters in the notebook."""
+        name = node.name
+        if self.definitions.get(name) is None:
+            raise TangleError(
+                f"{statement.where}: @{REPLACE}({name}) replaces `{name}`, but no earlier "
+                f"exported cell defines `{name}` in module `{self.name}`"
+            )
+        statement.start = node.lineno
+        statement.code = statement.code[-(node.end_lineno - node.lineno + 1) :]
+        if isinstance(node, ast.ClassDef):
+            definition = _class_definition(cell, node, statement)
+        else:
+            definition = Definition(statement.text)
+        self.definitions[name] = definition
+        self.where[name] = statement.where
 
     def _extend(self, cell, node, target, replaces, where):
         definition = self.definitions.get(target)
@@ -270,6 +291,33 @@ def _class_definition(cell, node, statement):
 def _first_line(node):
     """A statement's first line: that of its first decorator, if it has any."""
     return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+
+
+def _is_replacement(node, where):
+    """Whether `node` is `@replace(Name)` above `def Name` or `class Name`."""
+    decorators = getattr(node, "decorator_list", [])
+    calls = [
+        d
+        for d in decorators
+        if isinstance(d, ast.Call)
+        and isinstance(d.func, ast.Name)
+        and d.func.id == REPLACE
+    ]
+    if not calls:
+        return False
+    call = calls[0]
+    if (
+        len(decorators) > 1
+        or call.keywords
+        or [type(arg) for arg in call.args] != [ast.Name]
+        or call.args[0].id != node.name
+        or call.lineno != call.end_lineno
+    ):
+        raise TangleError(
+            f"{where}: write @{REPLACE}({node.name}) on one line, alone, directly above "
+            f"the new `{node.name}`"
+        )
+    return True
 
 
 def _extension(node, where):

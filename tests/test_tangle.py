@@ -704,6 +704,26 @@ ERRORS = {
         ("one", ":tags: export:engine"),
         "must be a list",
     ),
+    # Replacing a whole definition.
+    "@replace of a class no earlier chapter exported": (
+        {"one": chapter(export("@replace(Tensor)\nclass Tensor:\n    pass"))},
+        ("one", "@replace(Tensor)"),
+        "no earlier exported cell defines `Tensor`",
+    ),
+    "@replace naming another definition": (
+        {"one": chapter(VALUE, export("@replace(Value)\ndef other():\n    pass"))},
+        ("one", "@replace(Value)"),
+        "directly above the new `other`",
+    ),
+    "@replace beside another decorator": (
+        {
+            "one": chapter(
+                VALUE, export("@replace(Value)\n@dataclass\nclass Value:\n    pass")
+            )
+        },
+        ("one", "@replace(Value)"),
+        "alone",
+    ),
     # The table of contents: `toc` lists the chapters it names, files or not.
     "a chapter missing from the table of contents": (
         {"one": chapter(VALUE), "stray": chapter(export("X = 1"))},
@@ -1132,6 +1152,71 @@ def test_constants_and_imports_keep_the_spacing_of_their_cell(tmp_path):
 
         def area():
             return WIDTH * HEIGHT
+
+
+        LIMIT = 3
+        """
+    )
+    assert_formatted(text)
+
+
+def test_replace_puts_a_whole_new_definition_in_the_old_ones_place(tmp_path):
+    project = make_book(
+        tmp_path,
+        {
+            "one": chapter(
+                export("""
+                def helper():
+                    return 1
+
+
+                class Value:
+                    def slow(self):
+                        return "slow"
+
+
+                LIMIT = 3
+                """)
+            ),
+            "two": chapter(
+                export("""
+                # The fast one keeps no __dict__.
+                @replace(Value)
+                class Value:
+                    \"\"\"Faster.\"\"\"
+
+                    __slots__ = ("data",)
+                """),
+                export("""
+                @extend(Value)
+                class Value:
+                    def slow(self):
+                        return "not any more"
+                """),
+                export("""
+                @replace(helper)
+                def helper():
+                    return 2
+                """),
+            ),
+        },
+    )
+    text = tangle.tangle(project)["micrograd/engine.py"]
+    body = text.split('"""The engine."""\n\n\n', 1)[1]
+    assert body == textwrap.dedent(
+        """\
+        def helper():
+            return 2
+
+
+        # The fast one keeps no __dict__.
+        class Value:
+            \"\"\"Faster.\"\"\"
+
+            __slots__ = ("data",)
+
+            def slow(self):
+                return "not any more"
 
 
         LIMIT = 3
