@@ -46,18 +46,25 @@ def build_wheel(work):
 
 
 def check_contents(wheel):
-    """The wheel holds exactly the package the chapters export, byte for byte."""
-    expected = tangle.tangle(tangle.Project(ROOT))
+    """The wheel holds the package's modules, byte for byte, and no other Python file."""
+    package = tangle.Project(ROOT).package
+    expected = {
+        path.relative_to(ROOT).as_posix(): path.read_bytes()
+        for path in (ROOT / package).rglob("*.py")
+    }
     with zipfile.ZipFile(wheel) as archive:
         packaged = {
-            name: archive.read(name).decode("utf-8")
+            name: archive.read(name)
             for name in archive.namelist()
             if name.endswith(".py")
         }
     if packaged != expected:
-        missing = sorted(expected.keys() - packaged.keys())
-        extra = sorted(packaged.keys() - expected.keys())
-        raise SystemExit(f"{wheel.name}: missing {missing}, unexpected {extra}")
+        differing = sorted(
+            name
+            for name in expected.keys() | packaged.keys()
+            if expected.get(name) != packaged.get(name)
+        )
+        raise SystemExit(f"{wheel.name} does not hold {package}/ as it is: {differing}")
     print(f"{wheel.name}: holds {', '.join(sorted(packaged))}")
 
 
