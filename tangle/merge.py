@@ -23,8 +23,9 @@ class Statement:
     preamble: list
     code: list
     where: str
-    # Directly below the previous statement of its cell, with no blank line between.
-    tight: bool = False
+    # Directly below the previous statement of its cell (True), a blank line below it
+    # (False), or the first statement of its cell (None).
+    tight: bool | None = None
 
     @property
     def text(self):
@@ -93,7 +94,11 @@ class Module:
                 )
                 position = self.future_imports if future else len(self.imports)
                 # A blank line that groups a cell's imports stays.
-                text = statement.text if statement.tight else "\n" + statement.text
+                text = (
+                    "\n" + statement.text
+                    if statement.tight is False
+                    else statement.text
+                )
                 self.imports.insert(position, text)
                 self.future_imports += future
         elif _is_replacement(node, statement.where):
@@ -223,7 +228,7 @@ def statements(cell, body=None, previous_end=0, indent=0):
                 "exported cell, so that they merge into the package's class"
             )
         between = lines[previous_end : start - 1]
-        tight = bool(result) and all(line.strip() for line in between)
+        tight = all(line.strip() for line in between) if result else None
         code = lines[start - 1 : node.end_lineno]
         result.append(
             Statement(node, start, _trim_blank(between), code, cell.where(start), tight)
