@@ -8,7 +8,6 @@ in the engine's forward pass, cannot hide a bug in backward().
 import gc
 import math
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import NamedTuple
 
 import pytest
@@ -17,6 +16,8 @@ from hypothesis import strategies as st
 
 from micrograd.engine import Value
 from micrograd.gradcheck import gradcheck
+from numerical import finite_difference_gradient
+from random_graphs import ON_FLOATS, ON_VALUES, evaluate, graphs, sigmoid
 
 # Inputs kept inside each operator's domain, and small enough for finite differences.
 REAL = st.floats(-10, 10)
@@ -27,19 +28,6 @@ NONZERO = st.floats(0.1, 10) | st.floats(-10, -0.1)
 SETTINGS = settings(max_examples=100, deadline=None)
 
 
-def finite_difference_gradient(f, inputs, step=1e-6):
-    """d f / d inputs[i] for every i, by central differences of `f` on plain floats."""
-    gradient = []
-    for i, x in enumerate(inputs):
-        # A relative step, so that large inputs move by more than their rounding error.
-        h = step * max(1.0, abs(x))
-        up = [*inputs[:i], x + h, *inputs[i + 1 :]]
-        down = [*inputs[:i], x - h, *inputs[i + 1 :]]
-        # Divide by the distance the input really moved, which rounding makes != 2h.
-        gradient.append((f(*up) - f(*down)) / ((x + h) - (x - h)))
-    return gradient
-
-
 def assert_gradient_matches(values, f_on_floats, inputs, rel=1e-5, abs_=1e-6):
     expected = finite_difference_gradient(f_on_floats, inputs)
     for i, (value, numerical) in enumerate(zip(values, expected, strict=True)):
@@ -47,10 +35,6 @@ def assert_gradient_matches(values, f_on_floats, inputs, rel=1e-5, abs_=1e-6):
             f"input {i} at {inputs}: backward() gives {value.grad}, "
             f"finite differences give {numerical}"
         )
-
-
-def sigmoid(x):
-    return 1 / (1 + math.exp(-x))
 
 
 class Operator(NamedTuple):
@@ -134,75 +118,6 @@ def test_power_of_zero_has_zero_slope_in_the_exponent(exponent):
 
 
 # --- Random expression graphs in which nodes are used more than once ------------------
-
-# The elementary functions, for evaluating the same graph on Values and on floats.
-ON_VALUES = SimpleNamespace(
-    exp=Value.exp,
-    log=Value.log,
-    tanh=Value.tanh,
-    relu=Value.relu,
-    sigmoid=Value.sigmoid,
-)
-ON_FLOATS = SimpleNamespace(
-    exp=math.exp,
-    log=math.log,
-    tanh=math.tanh,
-    relu=lambda x: max(x, 0.0),
-    sigmoid=sigmoid,
-)
-
-# Each step is defined for every real operand, so no random graph leaves a domain: the
-# operators with a restricted domain get an operand that cannot leave it (1 + b*b > 0).
-GRAPH_STEPS = {
-    "a + b": lambda f, a, b: a + b,
-    "a - b": lambda f, a, b: a - b,
-    "-a": lambda f, a: -a,
-    "a * b": lambda f, a, b: a * b,
-    "a / (1 + b*b)": lambda f, a, b: a / (1 + b * b),
-    "2 + a": lambda f, a: 2 + a,
-    "2 - a": lambda f, a: 2 - a,
-    "3 * a": lambda f, a: 3 * a,
-    "2 / (1 + a*a)": lambda f, a: 2 / (1 + a * a),
-    "a ** 2": lambda f, a: a**2,
-    "(1 + a*a) ** 0.5": lambda f, a: (1 + a * a) ** 0.5,
-    "(1 + a*a) ** tanh(b)": lambda f, a, b: (1 + a * a) ** f.tanh(b),
-    "2 ** tanh(a)": lambda f, a: 2 ** f.tanh(a),
-    "exp(tanh(a))": lambda f, a: f.exp(f.tanh(a)),
-    "log(1 + a*a)": lambda f, a: f.log(1 + a * a),
-    "tanh(a)": lambda f, a: f.tanh(a),
-    "relu(a)": lambda f, a: f.relu(a),
-    "sigmoid(a)": lambda f, a: f.sigmoid(a),
-}
-
-
-def arity(step):
-    """How many nodes a step takes: its parameters after `f`."""
-    return GRAPH_STEPS[step].__code__.co_argcount - 1
-
-
-@st.composite
-def graphs(draw):
-    """(leaves, steps): each step applies an op to the newest node and any earlier node.
-
-    Taking the newest node makes one long chain through every step; the other operand is
-    any earlier node, which the chain already uses unless it is a leaf, or the newest node
-    itself (as in x * x): so nodes are reused all over.
-    """
-    leaves = draw(st.lists(st.floats(-3, 3), min_size=1, max_size=3))
-    steps = []
-    for node_count in range(len(leaves), len(leaves) + draw(st.integers(1, 10))):
-        step = draw(st.sampled_from(sorted(GRAPH_STEPS)))
-        others = [draw(st.integers(0, node_count - 1)) for _ in range(arity(step) - 1)]
-        steps.append((step, [node_count - 1, *others]))
-    return leaves, steps
-
-
-def evaluate(steps, leaves, functions):
-    """Every node of the graph, the leaves first and the output last."""
-    nodes = list(leaves)
-    for step, operands in steps:
-        nodes.append(GRAPH_STEPS[step](functions, *(nodes[i] for i in operands)))
-    return nodes
 
 
 def assume_smooth_and_moderate(steps, leaves):

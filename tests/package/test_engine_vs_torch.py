@@ -3,7 +3,6 @@ random expression graphs that reuse nodes, agreeing to about 1e-9 relative."""
 
 import math
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import NamedTuple
 
 import pytest
@@ -11,6 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from micrograd.engine import Value
+from random_graphs import ON_VALUES, evaluate, graphs
 
 # Only where PyTorch has a wheel: elsewhere CI deselects these tests with -m "not torch".
 pytestmark = pytest.mark.torch
@@ -117,72 +117,9 @@ def test_power_at_the_edges_of_its_domain_agrees_with_torch(inputs):
 
 # --- Random expression graphs in which nodes are used more than once ------------------
 
-# Each step is defined for every real operand (1 + b*b > 0), so no graph leaves a domain.
-# `f` is where the elementary functions come from: torch, or the ON_VALUES adapter below.
-GRAPH_STEPS = {
-    "a + b": lambda f, a, b: a + b,
-    "a - b": lambda f, a, b: a - b,
-    "-a": lambda f, a: -a,
-    "a * b": lambda f, a, b: a * b,
-    "a / (1 + b*b)": lambda f, a, b: a / (1 + b * b),
-    "2 + a": lambda f, a: 2 + a,
-    "2 - a": lambda f, a: 2 - a,
-    "3 * a": lambda f, a: 3 * a,
-    "2 / (1 + a*a)": lambda f, a: 2 / (1 + a * a),
-    "a ** 2": lambda f, a: a**2,
-    "(1 + a*a) ** 0.5": lambda f, a: (1 + a * a) ** 0.5,
-    "(1 + a*a) ** tanh(b)": lambda f, a, b: (1 + a * a) ** f.tanh(b),
-    "2 ** tanh(a)": lambda f, a: 2 ** f.tanh(a),
-    "exp(tanh(a))": lambda f, a: f.exp(f.tanh(a)),
-    "log(1 + a*a)": lambda f, a: f.log(1 + a * a),
-    "tanh(a)": lambda f, a: f.tanh(a),
-    "relu(a)": lambda f, a: f.relu(a),
-    "sigmoid(a)": lambda f, a: f.sigmoid(a),
-}
-
-
-# The engine's methods, called the way torch's functions are: ON_VALUES.tanh(x).
-ON_VALUES = SimpleNamespace(
-    exp=Value.exp,
-    log=Value.log,
-    tanh=Value.tanh,
-    relu=Value.relu,
-    sigmoid=Value.sigmoid,
-)
-
-
-def arity(step):
-    """How many nodes a step takes: its parameters after `f`."""
-    return GRAPH_STEPS[step].__code__.co_argcount - 1
-
-
-@st.composite
-def graphs(draw):
-    """(leaves, steps): each step applies an op to the newest node and any earlier node.
-
-    Taking the newest node makes one long chain through every step; the other operand is
-    any earlier node, which the chain already uses unless it is a leaf, or the newest node
-    itself (as in x * x): so nodes are reused all over.
-    """
-    leaves = draw(st.lists(st.floats(-3, 3), min_size=1, max_size=3))
-    steps = []
-    for node_count in range(len(leaves), len(leaves) + draw(st.integers(1, 12))):
-        step = draw(st.sampled_from(sorted(GRAPH_STEPS)))
-        others = [draw(st.integers(0, node_count - 1)) for _ in range(arity(step) - 1)]
-        steps.append((step, [node_count - 1, *others]))
-    return leaves, steps
-
-
-def evaluate(steps, leaves, functions):
-    """Every node of the graph, the leaves first and the output last."""
-    nodes = list(leaves)
-    for step, operands in steps:
-        nodes.append(GRAPH_STEPS[step](functions, *(nodes[i] for i in operands)))
-    return nodes
-
 
 @settings(max_examples=200, deadline=None)
-@given(graph=graphs())
+@given(graph=graphs(max_steps=12))
 def test_random_graphs_with_reused_nodes_agree_with_torch(graph):
     leaves, steps = graph
     with torch.no_grad():

@@ -23,6 +23,7 @@ from micrograd.nn import (
     l2_penalty,
     mse_loss,
 )
+from numerical import finite_difference_gradient
 
 SETTINGS = settings(max_examples=50, deadline=None)
 
@@ -31,17 +32,6 @@ SEEDS = st.integers(0, 2**32 - 1)
 SHAPES = st.tuples(
     st.integers(1, 4), st.lists(st.integers(1, 4), min_size=1, max_size=3)
 )
-
-
-def finite_difference_gradient(f, inputs, step=1e-6):
-    """d f / d inputs[i] for every i, by central differences of `f` on plain floats."""
-    gradient = []
-    for i, x in enumerate(inputs):
-        h = step * max(1.0, abs(x))
-        up = [*inputs[:i], x + h, *inputs[i + 1 :]]
-        down = [*inputs[:i], x - h, *inputs[i + 1 :]]
-        gradient.append((f(up) - f(down)) / ((x + h) - (x - h)))
-    return gradient
 
 
 def assert_gradients_close(values, expected, what, rel=1e-5, abs_=1e-6):
@@ -339,9 +329,11 @@ def test_mlp_gradients_match_finite_differences(seed, x):
     def by_inputs(xs):
         return mlp_on_floats(parameters, sizes, xs)[0]
 
-    by_p = finite_difference_gradient(by_parameters, parameters)
+    by_p = finite_difference_gradient(lambda *ps: by_parameters(ps), parameters)
     assert_gradients_close(model.parameters(), by_p, "parameter")
-    assert_gradients_close(inputs, finite_difference_gradient(by_inputs, x), "input")
+    assert_gradients_close(
+        inputs, finite_difference_gradient(lambda *xs: by_inputs(xs), x), "input"
+    )
 
 
 def test_gradients_of_a_layer_with_several_outputs():
@@ -375,7 +367,7 @@ def check_loss(loss, on_floats, xs, targets, slopes=None):
     expected = on_floats(xs, targets)
     assert math.isclose(out.data, expected, rel_tol=1e-9, abs_tol=1e-12)
     out.backward()
-    numerical = finite_difference_gradient(lambda ps: on_floats(ps, targets), xs)
+    numerical = finite_difference_gradient(lambda *ps: on_floats(ps, targets), xs)
     assert_gradients_close(values, numerical, "input")
     if slopes is not None:
         assert_gradients_close(values, slopes, "input", rel=1e-9, abs_=1e-12)
