@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 LINTED := tangle tests micrograd book/code_so_far.py scripts benchmarks
 
-.PHONY: book test tangle check-tangle lint pytest strict-book wheel clean
+.PHONY: book test tangle check-tangle lint pytest strict-book site-tests wheel clean
 
 book: $(VENV)/.book
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
@@ -12,7 +12,7 @@ book: $(VENV)/.book
 	@if [ -n "$$DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
 		$(BIN)/python -m webbrowser -t "file://$(CURDIR)/_build/html/index.html"; fi
 
-test: check-tangle lint pytest strict-book wheel
+test: check-tangle lint pytest strict-book site-tests wheel
 
 tangle: $(VENV)/.book
 	$(BIN)/python -m tangle
@@ -25,13 +25,19 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check $(wildcard $(LINTED))
 
 # The tests, and every chapter as a notebook in a fresh kernel (nbmake runs `.ipynb` only).
+# tests/site needs the built book: `site-tests` runs it, after `strict-book`.
 pytest: $(VENV)/.dev
 	$(BIN)/python scripts/chapters_as_notebooks.py .nbmake
-	$(BIN)/python -m pytest tests .nbmake --nbmake
+	$(BIN)/python -m pytest tests .nbmake --nbmake --ignore=tests/site
 
 strict-book: $(VENV)/.book
 	rm -rf _build/html _build/jupyter_execute
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+
+# The built site in headless Chromium (screenshots in _build/screenshots/), and a Binder
+# session simulated here: every chapter run in JupyterLab. Run it after `strict-book`.
+site-tests: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/site
 
 # The wheel, installed into a fresh environment for each Python, tested from outside the repo.
 wheel: $(VENV)/.dev
