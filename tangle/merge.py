@@ -298,21 +298,22 @@ def _first_line(node):
     return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
 
 
+def _decorator_call(node, name):
+    """The first decorator of `node` that calls `name`, as in `@name(...)`, or None."""
+    for decorator in getattr(node, "decorator_list", []):
+        function = getattr(decorator, "func", None)
+        if isinstance(function, ast.Name) and function.id == name:
+            return decorator
+    return None
+
+
 def _is_replacement(node, where):
     """Whether `node` is `@replace(Name)` above `def Name` or `class Name`."""
-    decorators = getattr(node, "decorator_list", [])
-    calls = [
-        d
-        for d in decorators
-        if isinstance(d, ast.Call)
-        and isinstance(d.func, ast.Name)
-        and d.func.id == REPLACE
-    ]
-    if not calls:
+    call = _decorator_call(node, REPLACE)
+    if call is None:
         return False
-    call = calls[0]
     if (
-        len(decorators) > 1
+        len(node.decorator_list) > 1
         or call.keywords
         or [type(arg) for arg in call.args] != [ast.Name]
         or call.args[0].id != node.name
@@ -327,16 +328,9 @@ def _is_replacement(node, where):
 
 def _extension(node, where):
     """(target, replaces) if `node` is `@extend(Target, replaces=[...]) class Target:`."""
-    calls = [
-        d
-        for d in node.decorator_list
-        if isinstance(d, ast.Call)
-        and isinstance(d.func, ast.Name)
-        and d.func.id == EXTEND
-    ]
-    if not calls:
+    call = _decorator_call(node, EXTEND)
+    if call is None:
         return None
-    call = calls[0]
     usage = f"write @{EXTEND}({node.name}) or @{EXTEND}({node.name}, replaces=['method', ...])"
     if (
         len(node.decorator_list) > 1
