@@ -30,9 +30,7 @@ def load(chapter):
     files = tangle.tangle(project, before=chapter)
     folder = Path(tempfile.mkdtemp(prefix=f"micrograd-before-{chapter}-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    for path, text in files.items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_text(text, encoding="utf-8")
+    tangle.write_files(files, folder)
     for name in [n for n in sys.modules if n.split(".")[0] == project.package]:
         del sys.modules[name]
     if _loaded in sys.path:

@@ -1089,11 +1089,10 @@ def test_the_package_before_each_chapter_imports(tmp_path):
     for number, before in enumerate(states):
         files = tangle.tangle(project, before=before)
         folder = tmp_path / str(number)
+        tangle.write_files(files, folder)
         names = []
         for path, text in files.items():
             compile(text, path, "exec")
-            (folder / path).parent.mkdir(parents=True, exist_ok=True)
-            (folder / path).write_text(text, encoding="utf-8")
             names.append(
                 path.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
             )

@@ -36,9 +36,7 @@ def package_after(chapter):
     """
     folder = Path(tempfile.mkdtemp(prefix=f"micrograd-after-{chapter}-"))
     files = files_after(chapter)
-    for path, text in files.items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_text(text, encoding="utf-8")
+    tangle.write_files(files, folder)
     package = PROJECT.package
     saved = {name: sys.modules.pop(name) for name in _package_modules(package)}
     sys.path.insert(0, str(folder))

@@ -1,25 +1,11 @@
-"""Every chapter's state of the package imports, and shows no code from later chapters."""
+"""Every chapter's state of the package shows no code from later chapters.
 
-import subprocess
-import sys
+(That each state imports in a fresh interpreter is tested in tests/test_tangle.py.)
+"""
 
-import pytest
 from code_state import PROJECT, files_after, package_after, tangle
 
 CHAPTERS = [path.stem for path in PROJECT.chapters()]
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_the_package_after_each_chapter_imports_in_a_fresh_interpreter(
-    chapter, tmp_path
-):
-    files = files_after(chapter)
-    for path, text in files.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text, encoding="utf-8")
-    modules = [p.removesuffix(".py").replace("/", ".") for p in files]
-    imports = "; ".join(f"import {m.removesuffix('.__init__')}" for m in modules)
-    subprocess.run([sys.executable, "-c", imports], cwd=tmp_path, check=True)
 
 
 def test_each_chapter_adds_to_the_package_and_removes_nothing():
