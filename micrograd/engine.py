@@ -40,8 +40,7 @@ class Value:
 
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        result = self.data * other.data
-        return Value(result, (self, other), "*", _local_grads=(other.data, self.data))
+        return Value(self.data * other.data, (self, other), "*")
 
     def __neg__(self):
         return self * -1
@@ -149,10 +148,15 @@ class Value:
                 node.grad = 0.0
         self.grad = 1.0
         for node in reversed(order):
-            # No strict=: a value made by hand with _children but no _local_grads passes
-            # nothing on, and the keyword would slow down this, the busiest loop.
-            for child, local_grad in zip(node._prev, node._local_grads):  # noqa: B905
-                child.grad += local_grad * node.grad
+            if node._op == "*":  # a product stores no local derivatives (see __mul__)
+                a, b = node._prev
+                a.grad += b.data * node.grad
+                b.grad += a.data * node.grad
+            else:
+                # No strict=: a value made by hand with _children but no _local_grads
+                # passes nothing on, and the keyword would slow down this, the busiest loop.
+                for child, local_grad in zip(node._prev, node._local_grads):  # noqa: B905
+                    child.grad += local_grad * node.grad
 
     @staticmethod
     def sum(values):

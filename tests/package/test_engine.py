@@ -242,9 +242,8 @@ def test_backward_twice_doubles_the_gradient_through_a_chain():
 
 def test_backward_on_a_million_node_chain():
     additions = 500_000  # each adds two nodes: the sum, and the constant 1.0 it adds
-    # Every node is in a reference cycle (its _backward closure refers to it), so the cycle
-    # collector would scan the growing graph again and again and find no garbage: pausing
-    # it saves seconds and changes no result.
+    # Every value refers to its inputs, so the cycle collector would scan the growing chain
+    # again and again and find no garbage: pausing it saves seconds and changes no result.
     gc.disable()
     try:
         leaf = x = Value(0.0)

@@ -3,9 +3,11 @@ gradients of an MLP against finite differences of the same network on plain floa
 loss against its formula; the moons data set; and karpathy's demo training loop, unchanged.
 """
 
+import gc
 import math
 import random
 import re
+import tracemalloc
 
 import pytest
 from hypothesis import assume, example, given, settings
@@ -465,6 +467,23 @@ def test_l2_penalty_of_a_model_is_karpathys_regularisation_term():
     model = MLP(2, [4, 1])
     karpathys = 1e-4 * sum((p * p for p in model.parameters()))  # noqa: UP034
     assert (1e-4 * l2_penalty(model.parameters())).data == karpathys.data
+
+
+def test_a_training_steps_graph_takes_at_most_200_bytes_per_value():
+    """The memory target of the speed chapter, on the graph of the demo's loss."""
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    X, y = make_moons(n_samples=20)
+    gc.collect()
+    tracemalloc.start()
+    scores = [model(x) for x in X]
+    loss = hinge_loss(scores, y) + 1e-4 * l2_penalty(model.parameters())
+    traced, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # The parameters are in the graph, but they were made before tracing began.
+    made = len(loss._topological_order()) - len(model.parameters())
+    assert made > 6000
+    assert traced / made <= 200
 
 
 @pytest.mark.parametrize("loss", [mse_loss, hinge_loss, bce_loss])
