@@ -16,11 +16,12 @@ from matplotlib.textpath import TextToPath
 # Lengths are in inches at the picture's natural size, font sizes in points.
 FONT_SIZE = 10
 TITLE_SIZE = 12
-BOX_HEIGHT = 0.34
+LINE_HEIGHT = 0.17
+BOX_HEIGHT = 2 * LINE_HEIGHT + 0.1
 FIELD_PADDING = 0.1
 ROW_GAP = 0.22
-CURVE_ROOM = 0.75
-ARROW_LENGTH = 0.3
+CURVE_ROOM = 0.5
+ARROW_LENGTH = 0.25
 MARGIN = 0.15
 
 # A bigger picture is scaled down to fit: a huge graph is unreadable at any size, but
@@ -331,11 +332,13 @@ def _draw_box(axes, fields, corner, fill, scale):
         zorder=2,
     )
     axes.add_artist(box)
-    for index, (text, width) in enumerate(fields):
+    for index, (lines, width) in enumerate(fields):
         if index:
             line = Line2D([x, x], [top, bottom], color=COLOURS["line"], linewidth=scale)
             axes.add_artist(line)
-        _write(axes, text, (x + width / 2, y), scale)
+        for row, text in enumerate(lines):
+            offset = (row - (len(lines) - 1) / 2) * LINE_HEIGHT
+            _write(axes, text, (x + FIELD_PADDING, y + offset), scale, align="left")
         x += width
 
 
@@ -352,13 +355,13 @@ def _draw_op(axes, op, centre, radius, scale):
     _write(axes, op, centre, scale)
 
 
-def _write(axes, text, centre, scale):
+def _write(axes, text, anchor, scale, align="center"):
     axes.text(
-        *centre,
+        *anchor,
         text,
         fontsize=FONT_SIZE * scale,
         color=COLOURS["text"],
-        ha="center",
+        ha=align,
         va="center",
         zorder=4,
         parse_math=False,
@@ -366,15 +369,19 @@ def _write(axes, text, centre, scale):
 
 
 def _fields(value):
-    """The texts in the box of `value`, each with the width of its compartment."""
-    texts = [f"data {_number(value.data)}", f"grad {_number(value.grad)}"]
+    """The compartments of the box of `value`, each as its lines and its width: the
+    label, if there is one, then data above grad (stacked, to keep pictures narrow)."""
+    compartments = [[f"data {_number(value.data)}", f"grad {_number(value.grad)}"]]
     if value.label:
-        texts.insert(0, str(value.label))
-    return [(text, _text_width(text, FONT_SIZE) + 2 * FIELD_PADDING) for text in texts]
+        compartments.insert(0, [str(value.label)])
+    return [
+        (lines, max(_text_width(text, FONT_SIZE) for text in lines) + 2 * FIELD_PADDING)
+        for lines in compartments
+    ]
 
 
 def _op_radius(op):
-    return max(BOX_HEIGHT / 2, _text_width(op, FONT_SIZE) / 2 + FIELD_PADDING / 2)
+    return max(LINE_HEIGHT, _text_width(op, FONT_SIZE) / 2 + FIELD_PADDING / 2)
 
 
 def _text_width(text, size):

@@ -74,7 +74,8 @@ def test_with(version, wheel, work):
     venv = work / f"venv-{version}"
     run([python, "-m", "venv", venv])
     pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
-    run([*pip, wheel, *TEST_REQUIREMENTS])
+    # With the `draw` extra, as a reader who wants the pictures installs it.
+    run([*pip, f"{wheel}[draw]", *TEST_REQUIREMENTS])
     tests = work / f"tests-{version}"
     shutil.copytree(ROOT / "tests" / "package", tests)
     installed = subprocess.run(

@@ -41,6 +41,9 @@ FACTS = """() => {
     mathUntypeset: [...document.querySelectorAll(".math")]
       .filter(e => !e.querySelector("mjx-container")).map(e => e.textContent.trim()),
     images: [...document.images].map(i => ({src: i.src, width: i.naturalWidth, alt: i.alt})),
+    figures: [...document.querySelectorAll("article.bd-article img")].map(i => ({
+      src: i.src, natural: i.naturalWidth, shown: i.getBoundingClientRect().width,
+      link: i.closest("a") ? i.closest("a").href : null})),
     exercises: document.querySelectorAll("div.exercise").length,
     solutions: document.querySelectorAll("div.solution").length,
     binderLinks: links(".dropdown-launch-buttons a[href*='/v2/']"),
@@ -177,6 +180,21 @@ def test_images_load_and_say_what_they_show(visit, page):
     assert not broken, f"{page}: these images did not load"
     no_alt = [image["src"] for image in images if not image["alt"].strip()]
     assert not no_alt, f"{page}: these images have no alt text"
+
+
+# Below this share of its natural size, a picture's 10-point text gets hard to read.
+READABLE_SCALE = 0.75
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pictures_are_readable_or_open_at_full_size(visit, page):
+    for figure in visit(page).facts["figures"]:
+        if figure["shown"] < READABLE_SCALE * figure["natural"]:
+            assert figure["link"] == figure["src"], (
+                f"{page}: {figure['src']} is shown at {figure['shown']:.0f} of its "
+                f"{figure['natural']} pixels and does not link to itself at full size: "
+                "give its cell `tags: [full-width]` and `mystnb: image: width: 100%`"
+            )
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -1,0 +1,105 @@
+"""micrograd.draw: what a picture of an expression graph shows, and that it stays readable."""
+
+import itertools
+import sys
+
+from hypothesis import given, settings
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+from micrograd.draw import MAX_SIZE, draw_graph
+from micrograd.engine import Value
+from random_graphs import ON_VALUES, evaluate, graphs
+
+
+def texts_of(figure):
+    return [text.get_text() for text in figure.axes[0].texts]
+
+
+def artists_of(figure, kind):
+    return [child for child in figure.axes[0].get_children() if isinstance(child, kind)]
+
+
+def karpathys_example():
+    """L = (a*b + c) * f from the lecture, after backward()."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    L.backward()
+    return L
+
+
+def test_every_value_shows_its_label_data_and_grad_and_every_operation_its_name():
+    texts = texts_of(draw_graph(karpathys_example(), title="the title"))
+    for label, data, grad in [
+        ("a", "2.0000", "6.0000"),
+        ("b", "-3.0000", "-4.0000"),
+        ("c", "10.0000", "-2.0000"),
+        ("e", "-6.0000", "-2.0000"),
+        ("d", "4.0000", "-2.0000"),
+        ("f", "-2.0000", "4.0000"),
+        ("L", "-8.0000", "1.0000"),
+    ]:
+        assert {label, f"data {data}", f"grad {grad}"} <= set(texts), label
+    assert sorted(t for t in texts if t in "*+") == ["*", "*", "+"]
+    assert "the title" in texts
+
+
+def test_one_box_per_value_one_circle_per_operation_and_an_arrow_per_use():
+    x = Value(3.0, label="x")
+    s = x * x + x  # x is used three times
+    figure = draw_graph(s)
+    assert len(artists_of(figure, FancyBboxPatch)) == 3  # x, x*x, s
+    assert len(artists_of(figure, Circle)) == 2
+    # into * twice and into + once from x, into + from x*x; one from each circle to its box
+    assert len(artists_of(figure, FancyArrowPatch)) == 6
+
+
+def test_small_and_large_numbers_are_not_rounded_away():
+    texts = texts_of(draw_graph(Value(1e-12) * Value(2.5e7)))
+    assert "data 1.0000e-12" in texts and "data 2.5000e+07" in texts
+    assert "data 2.5000e-05" in texts
+
+
+def test_the_lectures_graph_fits_a_page_at_three_quarters_of_its_size():
+    # A book's text column is about 7 inches wide: wider pictures are shrunk to fit, and
+    # below three quarters of their size their 10-point text gets hard to read.
+    width, _ = draw_graph(karpathys_example()).get_size_inches()
+    assert width <= 7 / 0.75
+
+
+def test_a_graph_deeper_than_the_recursion_limit_draws_within_the_size_limit():
+    x = Value(0.0)
+    for _ in range(sys.getrecursionlimit() + 100):
+        x = x + 1.0
+    width, height = draw_graph(x).get_size_inches()
+    assert max(width, height) <= MAX_SIZE
+
+
+def extent(shape):
+    """The rectangle (x0, y0, x1, y1) that a box or a circle covers."""
+    if isinstance(shape, Circle):
+        (x, y), r = shape.center, shape.radius
+        return x - r, y - r, x + r, y + r
+    x, y = shape.get_x(), shape.get_y()
+    return x, y, x + shape.get_width(), y + shape.get_height()
+
+
+def overlap(a, b):
+    """Do two rectangles share more than an edge?"""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@settings(max_examples=30, deadline=None)
+@given(graph=graphs(max_steps=12))
+def test_no_two_boxes_or_circles_overlap(graph):
+    leaves, steps = graph
+    out = evaluate(steps, [Value(x) for x in leaves], ON_VALUES)[-1]
+    figure = draw_graph(out)
+    shapes = artists_of(figure, FancyBboxPatch) + artists_of(figure, Circle)
+    for first, second in itertools.combinations(map(extent, shapes), 2):
+        assert not overlap(first, second), (first, second)
