@@ -12,7 +12,6 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 from matplotlib.textpath import TextToPath
 
-
 # Lengths are in inches at the picture's natural size, font sizes in points.
 FONT_SIZE = 10
 TITLE_SIZE = 12

@@ -82,7 +82,7 @@ def tangle(project, before=None):
                     f"{cell.where_tags()}: unknown module in tag `export:{name}`; the package's "
                     f"modules are listed under [tool.tangle.modules] in pyproject.toml: {known}"
                 )
-            modules.setdefault(name, Module(name)).add_cell(cell)
+            modules.setdefault(name, Module(name, project.package)).add_cell(cell)
     package = project.package
     files = {f"{package}/__init__.py": _init_text(project)}
     for name in sorted(modules):

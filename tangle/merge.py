@@ -1,17 +1,24 @@
 """Merging exported cells into modules: imports on top, one definition per name, and one
 `class` statement per class, holding the methods every chapter added to it in book order.
+The imports are put in isort's order (and ruff's), whichever chapter brought each one.
 
 The source text of each statement is copied as written (comments included); `ast` is used
 only to find where statements start and end.
 """
 
 import ast
+import sys
 from dataclasses import dataclass, field
 
 from .chapters import TangleError
 
 EXTEND = "extend"
 REPLACE = "replace"
+
+# isort's sections, in this order, with a blank line between two of them.
+FUTURE, STANDARD_LIBRARY, THIRD_PARTY, FIRST_PARTY, RELATIVE = range(5)
+# What a module's first definition follows when the module has imports.
+IMPORTS = object()
 
 
 @dataclass
@@ -68,10 +75,10 @@ class Module:
     """One module of the package, assembled from the cells exported to it."""
 
     name: str
+    package: str
     chapters: list = field(default_factory=list)
-    imports: list = field(default_factory=list)
-    future_imports: int = 0
-    import_code: set = field(default_factory=set)
+    # {the import's code: (where isort puts it, its text with any comment above it)}
+    imports: dict = field(default_factory=dict)
     definitions: dict = field(default_factory=dict)
     where: dict = field(default_factory=dict)
 
@@ -86,21 +93,9 @@ class Module:
         node = statement.node
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             code = "\n".join(statement.code)
-            if code not in self.import_code:
-                self.import_code.add(code)
-                # Python accepts `from __future__` only on top, even from a later chapter.
-                future = (
-                    isinstance(node, ast.ImportFrom) and node.module == "__future__"
-                )
-                position = self.future_imports if future else len(self.imports)
-                # A blank line that groups a cell's imports stays.
-                text = (
-                    "\n" + statement.text
-                    if statement.tight is False
-                    else statement.text
-                )
-                self.imports.insert(position, text)
-                self.future_imports += future
+            if code not in self.imports:
+                order = _import_order(node, self.package)
+                self.imports[code] = (order, statement.text)
         elif _is_replacement(node, statement.where):
             self._replace(cell, node, statement)
         elif isinstance(node, ast.ClassDef) and (
@@ -186,22 +181,49 @@ class Module:
 
     def text(self, header, docstring):
         text = f'{header}\n"""{docstring}"""'
-        if self.imports:
-            text += "\n\n" + "\n".join(self.imports).lstrip("\n")
-        previous = None
+        section = None
+        for order, import_text in sorted(self.imports.values()):
+            text += "\n\n" if order[0] != section else "\n"
+            text += import_text
+            section = order[0]
+        previous = IMPORTS if self.imports else None
         for definition in self.definitions.values():
             text += _separator(previous, definition) + definition.text()
             previous = definition
         return text + "\n"
 
 
+def _import_order(node, package):
+    """Where isort puts an import: by section, then `import x` before `from x import y`,
+    then by module name. (Python accepts `from __future__` only on top, even when a later
+    chapter brings it.)"""
+    if isinstance(node, ast.Import):
+        module, is_from = node.names[0].name, False
+    else:
+        module, is_from = "." * node.level + (node.module or ""), True
+    top = module.split(".")[0]
+    if top == "__future__":
+        section = FUTURE
+    elif not top:
+        section = RELATIVE
+    elif top == package:
+        section = FIRST_PARTY
+    elif top in sys.stdlib_module_names:
+        section = STANDARD_LIBRARY
+    else:
+        section = THIRD_PARTY
+    return section, is_from, module.lower()
+
+
 def _separator(previous, definition):
     """Two blank lines around functions and classes; between assignments, the spacing
-    their cell had (none or one blank line), so a block of constants stays a block."""
-    if all(
-        isinstance(d, Definition) and d.is_assignment for d in (previous, definition)
-    ):
-        return "\n" if definition.tight else "\n\n"
+    their cell had (none or one blank line), so a block of constants stays a block; and
+    one blank line from the imports to an assignment, as isort leaves it."""
+    if isinstance(definition, Definition) and definition.is_assignment:
+        if previous is IMPORTS:
+            return "\n\n"
+        if isinstance(previous, Definition) and previous.is_assignment:
+            return "\n" if definition.tight else "\n\n"
     return "\n\n\n"
 
 

@@ -236,7 +236,6 @@ chapters, not this file.
 import math
 from itertools import chain
 
-
 # Comparisons allow this much rounding error.
 EPSILON = 1e-9
 
@@ -1108,6 +1107,62 @@ def test_the_package_before_each_chapter_imports(tmp_path):
         assert result.stdout == f"{len(names)}\n"
 
 
+def test_imports_from_every_chapter_come_out_in_isorts_order(tmp_path):
+    project = make_book(
+        tmp_path,
+        {
+            "one": chapter(
+                export("import numbers\n\nfrom micrograd.draw import draw_graph\n")
+            ),
+            "two": chapter(
+                export(
+                    """
+                    import yaml
+                    from collections import deque
+                    import math
+                    from . import nn
+                    import numbers
+                    from __future__ import annotations
+                    """
+                )
+            ),
+        },
+    )
+    text = tangle.tangle(project)["micrograd/engine.py"]
+    body = text.split('"""The engine."""\n\n', 1)[1]
+    assert body == textwrap.dedent(
+        """\
+        from __future__ import annotations
+
+        import math
+        import numbers
+        from collections import deque
+
+        import yaml
+
+        from micrograd.draw import draw_graph
+
+        from . import nn
+        """
+    )
+    assert_imports_sorted(text)
+
+
+def assert_imports_sorted(text):
+    """`make lint` runs ruff's isort rule on the package: the tangler must comply."""
+    ruff = Path(sys.executable).with_name("ruff")
+    isort = ["check", "--select", "I", "--stdin-filename", "micrograd/engine.py", "-"]
+    result = subprocess.run(
+        [str(ruff), *isort],
+        cwd=REPO,
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout
+
+
 def test_constants_and_imports_keep_the_spacing_of_their_cell(tmp_path):
     project = make_book(
         tmp_path,
@@ -1140,7 +1195,6 @@ def test_constants_and_imports_keep_the_spacing_of_their_cell(tmp_path):
         import os
 
         import yaml
-
 
         WIDTH = 1
         HEIGHT = 2

@@ -8,6 +8,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from micrograd.draw import MAX_SIZE, draw_graph
 from micrograd.engine import Value
+
 from random_graphs import ON_VALUES, evaluate, graphs
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from micrograd.engine import Value
 from micrograd.gradcheck import gradcheck
+
 from numerical import finite_difference_gradient
 from random_graphs import ON_FLOATS, ON_VALUES, evaluate, graphs, sigmoid
 

@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from micrograd.engine import Value
+
 from random_graphs import ON_VALUES, evaluate, graphs
 
 # Only where PyTorch has a wheel: elsewhere CI deselects these tests with -m "not torch".

@@ -25,6 +25,7 @@ from micrograd.nn import (
     l2_penalty,
     mse_loss,
 )
+
 from numerical import finite_difference_gradient
 
 SETTINGS = settings(max_examples=50, deadline=None)
