@@ -18,9 +18,11 @@ FRONT_MATTER = "---".join(
 def build(book, cell):
     """Build a one-page book with this project's `_config.yml` and one code cell."""
     shutil.copy(ROOT / "_config.yml", book / "_config.yml")
-    # ...and the files that configuration names: the logo, favicon and bibliography.
+    # ...and the files that configuration names: the logo, favicon, bibliography and the
+    # book's own Sphinx extension.
     shutil.copytree(ROOT / "book" / "images", book / "book" / "images")
     shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
+    shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")
     (book / "_toc.yml").write_text("format: jb-book\nroot: index\n")
     page = f"{FRONT_MATTER}---\n\n# A page\n\n```{{code-cell}} ipython3\n{cell}\n```\n"
     (book / "index.md").write_text(page)

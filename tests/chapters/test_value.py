@@ -1,6 +1,7 @@
 """The `value` chapter: a Value remembers its inputs and operation, but has no gradients yet."""
 
 import pytest
+
 from code_state import package_after
 
 Value = package_after("value").engine.Value

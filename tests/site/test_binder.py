@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 import websocket
+
 from book_toc import ROOT, pages
 
 PYTHON = (ROOT / "runtime.txt").read_text().strip().removeprefix("python-")

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from book_toc import ROOT, chapters, config, pages
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from book_toc import ROOT, chapters, config, pages
 
 # `SITE_HTML` points the tests at a build made elsewhere (`jupyter-book --path-output`).
 HTML = Path(os.environ.get("SITE_HTML", ROOT / "_build" / "html"))
@@ -45,6 +46,8 @@ FACTS = """() => {
       src: i.src, natural: i.naturalWidth, shown: i.getBoundingClientRect().width,
       link: i.closest("a") ? i.closest("a").href : null})),
     exercises: document.querySelectorAll("div.exercise").length,
+    citationLabels: [...document.querySelectorAll("div.citation > span.label")]
+      .map(e => e.textContent),
     solutions: document.querySelectorAll("div.solution").length,
     binderLinks: links(".dropdown-launch-buttons a[href*='/v2/']"),
     repositoryLinks: links("a.btn-source-repository-button"),
@@ -195,6 +198,17 @@ def test_pictures_are_readable_or_open_at_full_size(visit, page):
                 f"{figure['natural']} pixels and does not link to itself at full size: "
                 "give its cell `tags: [full-width]` and `mystnb: image: width: 100%`"
             )
+
+
+def test_the_references_are_labelled_as_the_text_cites_them(visit):
+    labels = visit("book/references").facts["citationLabels"]
+    assert labels, "the references page lists no works"
+    author_year = re.compile(r"\[\w.\- ]+( and [\w\- ]+| et al\.)?, \d{4}[a-z]?\]")
+    odd = [label for label in labels if not author_year.fullmatch(label)]
+    assert not odd, f"labels not in the text's author-year form: {odd}"
+    assert labels == sorted(labels, key=str.lower), (
+        "the works are not in authors' order"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
