@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 LINTED := tangle tests micrograd book/code_so_far.py book/_ext scripts benchmarks
 
-.PHONY: book test tangle check-tangle lint pytest strict-book site-tests wheel clean
+.PHONY: book test tangle check-tangle lint pytest strict-book site-tests chromium wheel clean
 
 book: $(VENV)/.book
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
@@ -12,7 +12,11 @@ book: $(VENV)/.book
 	@if [ -n "$$DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
 		$(BIN)/python -m webbrowser -t "file://$(CURDIR)/_build/html/index.html"; fi
 
-test: check-tangle lint pytest strict-book site-tests wheel
+# The chapters under pytest and the strict build each keep one core busy, so they run side
+# by side; GNU make 4 keeps each one's output together (macOS's make 3.81 interleaves it).
+test: check-tangle lint
+	$(MAKE) --jobs=2 $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target) pytest strict-book
+	$(MAKE) site-tests wheel
 
 tangle: $(VENV)/.book
 	$(BIN)/python -m tangle
@@ -36,8 +40,21 @@ strict-book: $(VENV)/.book
 
 # The built site in headless Chromium (screenshots in _build/screenshots/), and a Binder
 # session simulated here: every chapter run in JupyterLab. Run it after `strict-book`.
-site-tests: $(VENV)/.dev
+site-tests: $(VENV)/.dev chromium
 	$(BIN)/python -m pytest tests/site
+
+# Debian's Chromium, installed if missing (Playwright's own browser download needs a CDN).
+# Elsewhere, install Chromium or Chrome and set CHROMIUM to its path.
+chromium:
+	@if [ -z "$$CHROMIUM" ] && ! command -v chromium >/dev/null; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq chromium; \
+		else \
+			echo "The site tests need Chromium: install it (Debian: apt-get install" \
+				"chromium), or set CHROMIUM to the path of Chromium or Chrome."; \
+			exit 1; \
+		fi; \
+	fi
 
 # The wheel, installed into a fresh environment for each Python, tested from outside the repo.
 wheel: $(VENV)/.dev

@@ -1,13 +1,16 @@
-"""Headless Chromium for the site and Binder tests: Debian's, driven by Playwright.
+"""Headless Chromium for the site and Binder tests, driven by Playwright.
 
-Playwright's own browser download is not used (this machine reaches only package
-registries); `.ci/run` installs Debian's `chromium`.
+Playwright's own browser download is not used (it needs a CDN); `make site-tests` installs
+Debian's `chromium` where it can. $CHROMIUM, if set, names another Chromium or Chrome.
 """
+
+import os
+import shutil
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
     "--disable-gpu",
@@ -21,6 +24,11 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture(scope="session")
 def browser():
+    if not CHROMIUM:
+        pytest.fail(
+            "no Chromium: install it (Debian: apt-get install chromium), or set CHROMIUM "
+            "to the path of Chromium or Chrome"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_FLAGS
