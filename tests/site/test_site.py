@@ -51,6 +51,7 @@ FACTS = """() => {
     solutions: document.querySelectorAll("div.solution").length,
     binderLinks: links(".dropdown-launch-buttons a[href*='/v2/']"),
     repositoryLinks: links("a.btn-source-repository-button"),
+    editLinks: links("a.btn-source-edit-button"),
   };
 }"""
 
@@ -227,7 +228,7 @@ def test_chapter_has_exercises_with_solutions(visit, chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_launch_buttons_open_this_chapter_on_binder(visit, chapter):
+def test_launch_repository_and_edit_buttons_lead_to_this_chapter(visit, chapter):
     repository = config().get("repository", {})
     repository_url = repository.get("url", "").rstrip("/")
     assert repository_url, "_config.yml sets no repository.url"
@@ -243,6 +244,7 @@ def test_launch_buttons_open_this_chapter_on_binder(visit, chapter):
     facts = visit(chapter).facts
     assert facts["binderLinks"] == [expected]
     assert [url.rstrip("/") for url in facts["repositoryLinks"]] == [repository_url]
+    assert facts["editLinks"] == [f"{repository_url}/edit/{branch}/{source}"]
 
 
 def _around(text, marks, width=40):
