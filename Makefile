@@ -12,11 +12,14 @@ book: $(VENV)/.book
 	@if [ -n "$$DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
 		$(BIN)/python -m webbrowser -t "file://$(CURDIR)/_build/html/index.html"; fi
 
-# The chapters under pytest and the strict build each keep one core busy, so they run side
-# by side; GNU make 4 keeps each one's output together (macOS's make 3.81 interleaves it).
+# The chapters under pytest, the strict build and the wheel each keep one core busy, so they
+# run two at a time; GNU make 4 keeps each one's output together (make 3.81 interleaves it).
+# The site tests come last: they need the build, and their Binder session installs the
+# package from this folder, as building the wheel does.
 test: check-tangle lint
-	$(MAKE) --jobs=2 $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target) pytest strict-book
-	$(MAKE) site-tests wheel
+	$(MAKE) --jobs=2 $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target) \
+		pytest strict-book wheel
+	$(MAKE) site-tests
 
 tangle: $(VENV)/.book
 	$(BIN)/python -m tangle
