@@ -109,20 +109,32 @@ def package_files(root):
     }
 
 
-def assert_formatted(text):
-    """`make lint` runs `ruff format --check` on the package: the tangler must comply."""
+def ruff(*arguments, text):
+    """Run ruff from this Python's environment on `text`, in the repository."""
     ruff = Path(sys.executable).with_name("ruff")
     assert ruff.exists(), "ruff (requirements-dev.txt) must be installed beside Python"
-    result = subprocess.run(
-        [str(ruff), "format", "-"],
+    return subprocess.run(
+        [str(ruff), *arguments, "-"],
         cwd=REPO,
         input=text,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def assert_formatted(text):
+    """`make lint` runs `ruff format --check` on the package: the tangler must comply."""
+    result = ruff("format", text=text)
     assert result.returncode == 0, result.stderr
     assert result.stdout == text
+
+
+def assert_imports_sorted(text):
+    """`make lint` runs ruff's isort rule on the package: the tangler must comply."""
+    isort = ["check", "--select", "I", "--stdin-filename", "micrograd/engine.py"]
+    result = ruff(*isort, text=text)
+    assert result.returncode == 0, result.stdout
 
 
 def fake_generated_package(root):
@@ -1146,21 +1158,6 @@ def test_imports_from_every_chapter_come_out_in_isorts_order(tmp_path):
         """
     )
     assert_imports_sorted(text)
-
-
-def assert_imports_sorted(text):
-    """`make lint` runs ruff's isort rule on the package: the tangler must comply."""
-    ruff = Path(sys.executable).with_name("ruff")
-    isort = ["check", "--select", "I", "--stdin-filename", "micrograd/engine.py", "-"]
-    result = subprocess.run(
-        [str(ruff), *isort],
-        cwd=REPO,
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stdout
 
 
 def test_constants_and_imports_keep_the_spacing_of_their_cell(tmp_path):
