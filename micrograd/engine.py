@@ -24,7 +24,8 @@ class Value:
         self.data = data
         self.grad = 0.0
         # The values this one was made from and d(this value)/d(each of them), in the
-        # same order: all that backward() needs to pass a gradient on.
+        # same order: all that backward() needs to pass a gradient on. (A product
+        # stores none: backward() uses its inputs' data.)
         self._prev = tuple(_children)
         self._local_grads = _local_grads
         self._op = _op
@@ -40,6 +41,7 @@ class Value:
 
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
+        # No _local_grads: they are other.data and self.data, which backward() reads.
         return Value(self.data * other.data, (self, other), "*")
 
     def __neg__(self):
@@ -148,13 +150,14 @@ class Value:
                 node.grad = 0.0
         self.grad = 1.0
         for node in reversed(order):
-            if node._op == "*":  # a product stores no local derivatives (see __mul__)
+            if node._op == "*":  # a product's local derivatives are its inputs' data
                 a, b = node._prev
                 a.grad += b.data * node.grad
                 b.grad += a.data * node.grad
             else:
                 # No strict=: a value made by hand with _children but no _local_grads
-                # passes nothing on, and the keyword would slow down this, the busiest loop.
+                # (and an _op other than "*") passes nothing on, and the keyword would slow
+                # down this, the busiest loop.
                 for child, local_grad in zip(node._prev, node._local_grads):  # noqa: B905
                     child.grad += local_grad * node.grad
 
