@@ -104,6 +104,14 @@ def _value(x):
     return x if isinstance(x, Value) else Value(x)
 
 
+def _check_labels(labels, allowed, expected, conversion):
+    """Refuse the first label that `allowed` rejects, saying what was expected."""
+    for i, y in enumerate(labels):
+        label = y.data if isinstance(y, Value) else y
+        if not allowed(label):
+            raise ValueError(f"label {i} is {label!r}, but {expected}; {conversion}")
+
+
 def mse_loss(predictions, targets):
     """Mean squared error: the average of (prediction - target)**2."""
     _check_pairs(predictions, targets)
@@ -114,6 +122,12 @@ def mse_loss(predictions, targets):
 def hinge_loss(scores, labels):
     """The SVM max-margin loss: the average of relu(1 - label * score), labels ±1."""
     _check_pairs(scores, labels)
+    _check_labels(
+        labels,
+        lambda y: y in (1, -1),
+        "the hinge loss needs labels +1 or -1",
+        "for labels 0 and 1, pass 2 * y - 1",
+    )
     margins = [(1 - y * _value(s)).relu() for s, y in zip(scores, labels, strict=True)]
     return sum(margins) / len(margins)
 
@@ -125,6 +139,12 @@ def bce_loss(logits, labels):
     slope is sigmoid(z) - y; returns the average over the examples.
     """
     _check_pairs(logits, labels)
+    _check_labels(
+        labels,
+        lambda y: 0 <= y <= 1,
+        "binary cross-entropy needs labels from 0 to 1",
+        "for labels +1 and -1, pass (y + 1) / 2",
+    )
     total = 0
     for z, y in zip(logits, labels, strict=True):
         z = _value(z)

@@ -497,6 +497,38 @@ def test_losses_refuse_lists_of_different_lengths(loss, n_predictions, n_targets
     assert re.search(rf"\b{n_targets}\b", message), message
 
 
+@pytest.mark.parametrize(
+    "loss, labels, position, advice",
+    [
+        (hinge_loss, [1, -1, 0], 2, "2 * y - 1"),
+        (hinge_loss, [1.0, 0.5], 1, "2 * y - 1"),
+        (hinge_loss, [Value(0.0)], 0, "2 * y - 1"),
+        (bce_loss, [0, 1, -1], 2, "(y + 1) / 2"),
+        (bce_loss, [1.5], 0, "(y + 1) / 2"),
+        (bce_loss, [Value(-1.0), 1], 0, "(y + 1) / 2"),
+    ],
+)
+def test_classification_losses_refuse_the_other_label_convention(
+    loss, labels, position, advice
+):
+    with pytest.raises(ValueError) as error:
+        loss([Value(0.5)] * len(labels), labels)
+    message = str(error.value)
+    assert message.startswith(f"label {position} is "), message
+    assert advice in message
+
+
+@pytest.mark.parametrize(
+    "loss, labels",
+    [
+        (hinge_loss, [1, -1, 1.0, -1.0, Value(1.0)]),
+        (bce_loss, [0, 1, 0.0, 1.0, 0.25, Value(0.9)]),
+    ],
+)
+def test_classification_losses_accept_their_own_labels(loss, labels):
+    assert math.isfinite(loss([Value(0.5)] * len(labels), labels).data)
+
+
 @pytest.mark.parametrize("loss", [mse_loss, hinge_loss, bce_loss])
 def test_losses_refuse_empty_lists(loss):
     with pytest.raises(ValueError):
