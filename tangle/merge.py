@@ -30,9 +30,8 @@ class Statement:
     preamble: list
     code: list
     where: str
-    # Directly below the previous statement of its cell (True), a blank line below it
-    # (False), or the first statement of its cell (None).
-    tight: bool | None = None
+    # Directly below the previous statement of its cell, with no blank line between.
+    tight: bool = False
 
     @property
     def text(self):
@@ -250,7 +249,7 @@ def statements(cell, body=None, previous_end=0, indent=0):
                 "exported cell, so that they merge into the package's class"
             )
         between = lines[previous_end : start - 1]
-        tight = all(line.strip() for line in between) if result else None
+        tight = bool(result) and all(line.strip() for line in between)
         code = lines[start - 1 : node.end_lineno]
         result.append(
             Statement(node, start, _trim_blank(between), code, cell.where(start), tight)

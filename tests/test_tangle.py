@@ -1160,7 +1160,7 @@ def test_imports_from_every_chapter_come_out_in_isorts_order(tmp_path):
     assert_imports_sorted(text)
 
 
-def test_constants_and_imports_keep_the_spacing_of_their_cell(tmp_path):
+def test_constants_keep_the_spacing_of_their_cell_and_imports_their_sections(tmp_path):
     project = make_book(
         tmp_path,
         {
