@@ -47,7 +47,8 @@ class Value:
             return  # nothing to pass on
         local_grads = self._local_grads(self, *self._prev)
         for child, local_grad in zip(self._prev, local_grads, strict=True):
-            if local_grad != 0:  # a flat slope passes nothing on, not even an inf or nan
+            # A flat slope passes nothing on, not even an infinite or nan gradient.
+            if local_grad != 0:
                 child.grad += local_grad * self.grad
 
     def __neg__(self):
