@@ -240,15 +240,16 @@ def _exponent_slope(base, result):
 
 
 def _real(x):
-    """The plain number behind x: x itself, or the number a Value holds (however deep)."""
-    while isinstance(x, Value):
+    """The plain number behind x: x itself, or what a Value (or any number that keeps
+    its number in .data, as a Dual does) holds, however deep."""
+    while not isinstance(x, (int, float)):
         x = x.data
     return x
 
 
 def _log(x):
-    """The natural logarithm of a float, or of a Value (which records the operation)."""
-    return x.log() if isinstance(x, Value) else math.log(x)
+    """The natural logarithm of a plain number, or of a Value or Dual (with its own log)."""
+    return math.log(x) if isinstance(x, (int, float)) else x.log()
 
 
 def _div_local_grads(out, x, y):
