@@ -89,15 +89,18 @@ def extend(cls, replaces=()):
         )
 
     def attach(body):
-        added = _members(body)
+        is_class = isinstance(body, type)
+        added = _members(body) if is_class else {}
         check_extension(
             target,
-            body.__name__,
+            getattr(body, "__name__", repr(body)),
             existing=_members(cls),
             added=list(added),
             replaces=names,
-            docstring=vars(body).get("__doc__") is not None,
-            bases=body.__bases__ != (object,) or type(body) is not type,
+            docstring=is_class and vars(body).get("__doc__") is not None,
+            bases=is_class and (body.__bases__ != (object,) or type(body) is not type),
+            is_class=is_class,
+            slots=_slots(cls),
         )
         for name, member in added.items():
             _point_super_at(member, cls)
@@ -110,11 +113,15 @@ def extend(cls, replaces=()):
     return attach
 
 
+def _slots(cls):
+    slots = vars(cls).get("__slots__", ())
+    return (slots,) if isinstance(slots, str) else tuple(slots)
+
+
 def _members(cls):
     """The members the body of `cls` defined, by name in the order written."""
     namespace = vars(cls)
-    slots = namespace.get("__slots__", ())
-    slots = {slots} if isinstance(slots, str) else set(slots)
+    slots = _slots(cls)
     found = {}
     for name, member in namespace.items():
         if name in _CLASS_BOOKKEEPING:

@@ -60,7 +60,8 @@ class Project:
             raise TangleError(
                 f"pyproject.toml{where}: not valid TOML: {problem}"
             ) from None
-        settings = pyproject.get("tool", {}).get("tangle")
+        tool = _table(pyproject, "tool", "[tool]")
+        settings = tool.get("tangle")
         if not isinstance(settings, dict):
             raise TangleError(
                 "pyproject.toml: no [tool.tangle] table; the tangler needs [project] "
@@ -81,11 +82,15 @@ class Project:
                     "(a Python name other than __init__)"
                 )
             _check_docstring(f"[tool.tangle.modules] {name}", docstring)
-        self.description = pyproject.get("project", {}).get("description")
+        self.description = _table(pyproject, "project", "[project]").get("description")
         _check_docstring("[project] description", self.description)
-        ruff = pyproject.get("tool", {}).get("ruff", {})
-        # The import lines are wrapped where ruff's isort rule wraps them.
-        self.line_length = ruff.get("line-length", 88) if isinstance(ruff, dict) else 88
+        # Import lines are wrapped where ruff's isort rule wraps them (88: ruff's default).
+        self.line_length = _table(tool, "ruff", "[tool.ruff]").get("line-length", 88)
+        if not isinstance(self.line_length, int):
+            raise TangleError(
+                f"pyproject.toml: [tool.ruff] line-length must be a number, "
+                f"got {self.line_length!r}"
+            )
 
     @property
     def package_dir(self):
@@ -107,6 +112,13 @@ class Project:
         raise TangleError(
             f"_toc.yml: no chapter is called {name!r}; the chapters are: {names}"
         )
+
+
+def _table(settings, key, name):
+    table = settings.get(key, {})
+    if not isinstance(table, dict):
+        raise TangleError(f"pyproject.toml: {name} must be a table, got {table!r}")
+    return table
 
 
 def _setting(settings, key, valid, what):

@@ -70,9 +70,6 @@ class ImportBlock:
         self.from_imports = {}  # {(level, module): _Statement}
         self.from_as = {}  # {(level, module, name, asname): _Statement}
 
-    def __bool__(self):
-        return bool(self.straight or self.from_imports or self.from_as)
-
     def add(self, node, comments, chapter, where):
         """Add an `import` or `from ... import` node; returns the Bindings it makes.
 

@@ -66,6 +66,8 @@ class ClassDefinition:
     chapter: str
     members: dict = field(default_factory=dict)  # {name: (text, chapter)}
     where: dict = field(default_factory=dict)
+    # The names in its `__slots__`, when they are written as a literal.
+    slots: tuple = ()
 
     def text(self):
         members = "\n\n".join(text for text, _ in self.members.values())
@@ -126,6 +128,7 @@ class Module:
             definition = _class_definition(cell, node, statement)
             self._define(node.name, definition, statement.where)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _refuse_extend_on_a_function(node, statement.where)
             self._define(
                 node.name, Definition(statement.text, chapter), statement.where
             )
@@ -210,6 +213,7 @@ class Module:
                 replaces=replaces,
                 docstring=docstring,
                 bases=bool(node.bases or node.keywords),
+                slots=definition.slots,
             )
         except RuleError as error:
             if error.member is None:
@@ -299,6 +303,7 @@ def members(cell, body, class_line, class_name):
         if isinstance(node, ast.Pass):
             continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _refuse_extend_on_a_function(node, statement.where)
             names = [node.name]
         else:
             names = _assigned_names(node)
@@ -339,7 +344,21 @@ def _class_definition(cell, node, statement):
     for name, member in members(cell, body, header_end, node.name).items():
         definition.members[name] = (member.text, chapter)
         definition.where[name] = member.where
+        if name == "__slots__":
+            definition.slots = _literal_names(member.node.value)
     return definition
+
+
+def _literal_names(node):
+    """The names a literal string or sequence of strings gives, or () if it is not one."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        return ()
+    names = (value,) if isinstance(value, str) else value
+    if isinstance(names, (tuple, list)) and all(isinstance(n, str) for n in names):
+        return tuple(names)
+    return ()
 
 
 def _first_line(node):
@@ -347,17 +366,29 @@ def _first_line(node):
     return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
 
 
+def _extend_call(node):
+    """The `@extend(...)` decorator of `node`, or None."""
+    for decorator in getattr(node, "decorator_list", []):
+        function = getattr(decorator, "func", None)
+        if isinstance(function, ast.Name) and function.id == EXTEND:
+            return decorator
+    return None
+
+
+def _refuse_extend_on_a_function(node, where):
+    """`@extend` decorates a class; the package would keep it above a function."""
+    call = _extend_call(node)
+    if call is not None:
+        target = ast.unparse(call.args[0]) if call.args else "..."
+        try:
+            check_extension(target, node.name, is_class=False)
+        except RuleError as error:
+            raise TangleError(f"{where}: {error}") from None
+
+
 def _extension(node, where):
     """(target, replaces) if `node` is `@extend(Target, replaces=[...]) class ...:`."""
-    call = next(
-        (
-            decorator
-            for decorator in node.decorator_list
-            if isinstance(getattr(decorator, "func", None), ast.Name)
-            and decorator.func.id == EXTEND
-        ),
-        None,
-    )
+    call = _extend_call(node)
     if call is None:
         return None
     if (

@@ -44,17 +44,31 @@ def replaced_names(target, replaces):
     return names
 
 
-def check_extension(target, body, *, existing, added, replaces, docstring, bases):
-    """Raise RuleError unless `@extend(target, replaces=replaces)` may decorate `class body`.
+def check_extension(
+    target,
+    body,
+    *,
+    is_class=True,
+    existing=(),
+    slots=(),
+    added=(),
+    replaces=(),
+    docstring=False,
+    bases=False,
+):
+    """Raise RuleError unless `@extend(target, replaces=replaces)` may decorate `body`.
 
-    `existing` holds the members the class has; `added` the members the body defines, in the
-    order it defines them; `replaces` the names from `replaced_names`. A member is replaced
-    only on purpose, and only one that exists: a method defined twice by mistake, or a
-    `replaces=` that names a method no one defines, is refused.
+    `body` is the name of the class (or, with `is_class` false, the function) decorated;
+    `existing` holds the members the class has and `slots` the names in its `__slots__`;
+    `added` the members the body defines, in the order it defines them; `replaces` the
+    names from `replaced_names`. A member is replaced only on purpose, and only one that
+    exists: a method defined twice by mistake, or a `replaces=` that names a method no one
+    defines, is refused.
     """
-    if body != target:
+    if not is_class or body != target:
+        what = f"`class {body}:`" if is_class else f"the function `{body}`"
         raise RuleError(
-            f"@{EXTEND}({target}) must decorate `class {target}:`, not `class {body}:`"
+            f"@{EXTEND}({target}) must decorate `class {target}:`, not {what}"
         )
     if bases:
         raise RuleError(
@@ -72,6 +86,18 @@ def check_extension(target, body, *, existing, added, replaces, docstring, bases
                 f"replaces=[{name!r}], but this body does not define `{name}`"
             )
     for name in added:
+        if name == "__slots__":
+            # Set on a finished class, it would change nothing in the notebook.
+            raise RuleError(
+                f"__slots__ belongs to the cell that first defines `class {target}`",
+                member=name,
+            )
+        if name in slots:
+            raise RuleError(
+                f"`{name}` is named in the __slots__ of `{target}`; a member of that name "
+                "would take the attribute's place",
+                member=name,
+            )
         if name in existing and name not in replaces:
             raise RuleError(
                 f"`{target}.{name}` is already defined; to replace it on purpose, write "

@@ -1288,6 +1288,13 @@ ERRORS = {
             b'book = "book"\n[tool.tangle.modules]\nmy-module = "Doc."\n',
         ),
     ),
+    "a [tool] that is not a table": (
+        {"one": chapter(VALUE)},
+        "pyproject.toml",
+        "[tool] must be a table",
+        None,
+        rewrite("pyproject.toml", b'tool = 1\n[project]\ndescription = "x"\n'),
+    ),
     "a docstring that would break the module": (
         {"one": chapter(VALUE)},
         "pyproject.toml",
