@@ -1824,6 +1824,35 @@ def test_a_write_killed_at_any_step_leaves_a_package_the_next_run_completes(
     assert {"old", "new"} <= outcomes
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork() to kill a child")
+def test_a_run_tidying_up_after_another_can_be_killed_too(tmp_path, capsys):
+    """From the worst a killed run leaves (the old package moved aside, the new one
+    written beside it), a run killed at any step of its tidying up and its own write
+    still leaves a package, or the old one aside, and the run after it finishes."""
+    kill_at = 1
+    while True:
+        root = tmp_path / str(kill_at)
+        project, old, new = book_to_rewrite(root)
+        (root / "micrograd").rename(root / ".micrograd.old")
+        files = {path: data.decode() for path, data in new.items()}
+        tangle.write_files(files, root / ".micrograd.new")
+        killed = run_killed_at(root, kill_at, exchange=True)
+        found = state(root, old, new)
+        if found == "missing":
+            assert snapshot(root / ".micrograd.old") == old
+        else:
+            assert found in ("old", "new"), kill_at
+        if not killed:
+            assert found == "new" and not list(root.glob(".micrograd.*"))
+            break
+        capsys.readouterr()
+        assert run_main(capsys, root)[0] == DONE
+        assert state(root, old, new) == "new"
+        assert not list(root.glob(".micrograd.*"))
+        kill_at += 1
+    assert kill_at > 20
+
+
 def test_leftovers_are_reported_by_check_and_removed_by_the_next_write(
     tmp_path, capsys
 ):
