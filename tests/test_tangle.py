@@ -948,7 +948,7 @@ ERRORS = {
         ("two", "class Value"),
         "use @extend(ClassName)",
     ),
-    "@replace is gone: a new class of an exported name": (
+    "a class defined again under another decorator": (
         {"one": chapter(VALUE, export("@replace(Value)\nclass Value:\n    pass"))},
         ("one", "@replace(Value)"),
         "`Value` is already exported",
