@@ -39,33 +39,44 @@ def run_in_folder(folder, code):
     return result.stdout
 
 
-def test_load_gives_the_earlier_chapters_code_and_hides_the_finished_package():
+def test_load_gives_exactly_the_package_before_the_chapter_and_hides_the_finished_one():
+    """A late chapter, then an early one: each time `import micrograd` gives the package as
+    the chapters before that one leave it, byte for byte, not the finished package that is
+    on the path too."""
+    project = tangle.Project(BOOK.parent)
+    chapters = [path.stem for path in project.chapters()]
+    states = {name: tangle.tangle(project, before=name) for name in chapters}
+    with_engine = [name for name in chapters if "micrograd/engine.py" in states[name]]
+    late, early = with_engine[-1], with_engine[0]
+    assert states[late]["micrograd/engine.py"] != states[early]["micrograd/engine.py"]
     out = run_in_folder(
         BOOK,
-        """
+        f"""
         import sys
         sys.path.insert(0, "..")  # the finished package, as if it were installed
         import micrograd.engine
-        assert hasattr(micrograd.engine.Value, "backward")
+        finished = micrograd.engine.__file__
 
         from code_so_far import load
-        load("operators")
-        from micrograd.engine import Value
-        assert hasattr(Value, "__mul__") and not hasattr(Value, "backward")
-        assert not hasattr(Value(1.0) * 2, "backward")
-        assert "micrograd-before-operators" in sys.modules["micrograd.engine"].__file__
-
-        load("value")  # loading again starts over, from an earlier point
-        from micrograd.engine import Value
-        assert not hasattr(Value, "__add__")
-        print("ok")
+        for chapter in {[late, early]!r}:
+            load(chapter)
+            import micrograd.engine
+            assert micrograd.engine.__file__ != finished
+            assert f"micrograd-before-{{chapter}}-" in micrograd.engine.__file__
+            print(repr(open(micrograd.engine.__file__, encoding="utf-8").read()))
         """,
     )
-    assert out.splitlines() == [
-        "The code so far: micrograd.draw, micrograd.engine",
-        "The code so far: micrograd.engine",
-        "ok",
-    ]
+    expected = []
+    for name in (late, early):
+        modules = [path.removesuffix(".py").replace("/", ".") for path in states[name]]
+        modules = sorted(
+            module for module in modules if not module.endswith("__init__")
+        )
+        expected += [
+            f"The code so far: {', '.join(modules)}",
+            repr(states[name]["micrograd/engine.py"]),
+        ]
+    assert out.splitlines() == expected
 
 
 def test_load_stops_a_chapter_that_would_not_tangle_before_it_runs(tmp_path):
