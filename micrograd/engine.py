@@ -11,7 +11,6 @@ class Value:
     # One training step makes tens of thousands of Values: fixed slots keep each one small
     # and quick to make, and "__dict__" keeps room for attributes of your own.
     __slots__ = ("data", "grad", "_prev", "_op", "_local_grads", "__dict__")
-
     label = ""  # a name to show in pictures; only the values given one store their own
 
     def __init__(self, data, _children=(), _op="", _local_grads=None, label=""):

@@ -68,9 +68,23 @@ class ClassDefinition:
     where: dict = field(default_factory=dict)
     # The names in its `__slots__`, when they are written as a literal.
     slots: tuple = ()
+    # The class attributes written directly below another one, with no blank line between:
+    # they stay together, as a block of constants does at module level.
+    tight: set = field(default_factory=set)
+
+    def add(self, name, member, chapter):
+        self.members[name] = (member.text, chapter)
+        self.where[name] = member.where
+        if member.tight and _assigned_names(member.node):
+            self.tight.add(name)
+        else:
+            self.tight.discard(name)
 
     def text(self):
-        members = "\n\n".join(text for text, _ in self.members.values())
+        members = "".join(
+            ("" if i == 0 else "\n" if name in self.tight else "\n\n") + text
+            for i, (name, (text, _)) in enumerate(self.members.items())
+        )
         # Blank lines as `ruff format` wants them (`make lint` checks the package): one
         # after a class docstring, none between the `class` line and the first member.
         if ast.get_docstring(ast.parse(self.header + "\n    pass").body[0]) is not None:
@@ -224,8 +238,7 @@ class Module:
             raise TangleError(message) from None
         chapter = cell.chapter.as_posix()
         for name, member in added.items():
-            definition.members[name] = (member.text, chapter)
-            definition.where[name] = member.where
+            definition.add(name, member, chapter)
 
     def text(self, docstring):
         """The module's text below its header line: docstring, imports, definitions."""
@@ -342,8 +355,7 @@ def _class_definition(cell, node, statement):
     chapter = cell.chapter.as_posix()
     definition = ClassDefinition(node.name, header, chapter)
     for name, member in members(cell, body, header_end, node.name).items():
-        definition.members[name] = (member.text, chapter)
-        definition.where[name] = member.where
+        definition.add(name, member, chapter)
         if name == "__slots__":
             definition.slots = _literal_names(member.node.value)
     return definition

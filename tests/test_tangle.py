@@ -429,6 +429,38 @@ def test_replaced_method_keeps_its_place_and_others_stay(tmp_path):
     ]
 
 
+def test_class_attributes_written_together_stay_together(tmp_path):
+    project = make_book(
+        tmp_path,
+        {
+            "one": chapter(
+                export("""
+                class Value:
+                    __slots__ = ("data", "__dict__")
+                    label = ""
+
+                    unit = 1
+
+                    def double(self):
+                        return 2 * self.data
+                """)
+            ),
+            "two": chapter(
+                export("""
+                @extend(Value)
+                class Value:
+                    kind = "number"
+                    sign = 1
+                """)
+            ),
+        },
+    )
+    engine = tangle.tangle(project)["micrograd/engine.py"]
+    assert '__dict__")\n    label = ""\n\n    unit = 1\n\n    def double' in engine
+    assert 'return 2 * self.data\n\n    kind = "number"\n    sign = 1\n' in engine
+    assert_formatted(engine)
+
+
 def test_assignments_of_any_value_are_definitions(tmp_path):
     project = make_book(
         tmp_path,
