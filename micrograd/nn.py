@@ -156,6 +156,35 @@ def bce_loss(logits, labels):
     return total / len(logits)
 
 
+def cross_entropy_loss(logits, labels):
+    """Softmax cross-entropy: the average of -log softmax(logits[i])[labels[i]].
+
+    Each logits[i] holds one score per class; labels[i] is the number of the right class,
+    0 to C - 1. Computed stably: the largest score is subtracted before exponentiating.
+    """
+    _check_pairs(logits, labels)
+    classes = len(logits[0]) if isinstance(logits[0], (list, tuple)) else 0
+    for i, scores in enumerate(logits):
+        if not isinstance(scores, (list, tuple)) or len(scores) != classes or classes < 2:
+            raise ValueError(
+                f"logits {i} should be a list of one score per class, as many as in logits "
+                f"0 (at least 2), got {scores!r}"
+            )
+    _check_labels(
+        labels,
+        lambda y: isinstance(y, int) and not isinstance(y, bool) and 0 <= y < classes,
+        f"cross-entropy needs the number of the right class, 0 to {classes - 1}",
+        "pass the index of each example's class",
+    )
+    total = 0
+    for scores, y in zip(logits, labels, strict=True):
+        scores = [_value(z) for z in scores]
+        largest = max(z.data for z in scores)
+        log_sum = Value.sum([(z - largest).exp() for z in scores]).log() + largest
+        total = total + log_sum - scores[y]
+    return total / len(logits)
+
+
 def l2_penalty(parameters):
     """The sum of squares of the parameters; the caller scales it (e.g. by 1e-4)."""
     return sum(p * p for p in parameters)

@@ -33,6 +33,7 @@ __all__ = [
     "WriteError",
     "check",
     "leftovers",
+    "modules",
     "package_before",
     "tangle",
     "write",
@@ -161,6 +162,12 @@ def tangle(project, before=None):
     if before is not None:
         chapters = chapters[: chapters.index(project.chapter_named(before))]
     return _files(project, _modules(project, chapters, {}))
+
+
+def modules(project):
+    """The package's modules, {name: Module}, from every chapter: what `tangle` writes,
+    with the chapter each piece of code comes from (`Module.pieces`)."""
+    return _modules(project, project.chapters(), {})
 
 
 def package_before(project, chapter):

@@ -55,6 +55,9 @@ class Definition:
     def chapters(self):
         return {self.chapter}
 
+    def pieces(self):
+        return [(self.chapter, self.source)]
+
 
 @dataclass
 class ClassDefinition:
@@ -94,6 +97,11 @@ class ClassDefinition:
     def chapters(self):
         return {self.chapter} | {chapter for _, chapter in self.members.values()}
 
+    def pieces(self):
+        return [(self.chapter, self.header)] + [
+            (chapter, text) for text, chapter in self.members.values()
+        ]
+
 
 @dataclass(frozen=True)
 class _Name:
@@ -121,6 +129,16 @@ class Module:
             self.chapters.append(chapter)
         for statement in statements(cell):
             self._add(cell, statement)
+
+    def pieces(self):
+        """The module's code in its order, as (chapter, text): each definition, and each
+        member of a class, with the chapter it comes from (the imports come first, as
+        (None, text), since each chapter brings its own)."""
+        imports = self.imports.text()
+        pieces = [(None, imports)] if imports else []
+        for definition in self.definitions.values():
+            pieces += definition.pieces()
+        return pieces
 
     def sources(self):
         """The chapters whose code is in the module, in book order."""
