@@ -165,7 +165,8 @@ def cross_entropy_loss(logits, labels):
     _check_pairs(logits, labels)
     classes = len(logits[0]) if isinstance(logits[0], (list, tuple)) else 0
     for i, scores in enumerate(logits):
-        if not isinstance(scores, (list, tuple)) or len(scores) != classes or classes < 2:
+        is_a_row = isinstance(scores, (list, tuple))
+        if not is_a_row or len(scores) != classes or classes < 2:
             raise ValueError(
                 f"logits {i} should be a list of one score per class, as many as in logits "
                 f"0 (at least 2), got {scores!r}"
