@@ -83,6 +83,16 @@ class Project:
                     "(a Python name other than __init__)"
                 )
             _check_docstring(f"[tool.tangle.modules] {name}", docstring)
+        # Tools, such as the pictures: modules that every chapter may use, wherever in the
+        # book the chapter that writes them stands.
+        self.tools = settings.get("tools", [])
+        if not isinstance(self.tools, list) or not all(
+            tool in self.modules for tool in self.tools
+        ):
+            raise TangleError(
+                "pyproject.toml: [tool.tangle] tools must be a list of modules named in "
+                f"[tool.tangle.modules], got {self.tools!r}"
+            )
         self.description = _table(pyproject, "project", "[project]").get("description")
         _check_docstring("[project] description", self.description)
         # Import lines are wrapped where ruff's isort rule wraps them (88: ruff's default).
@@ -157,11 +167,13 @@ def _check_docstring(key, text):
 
 
 def tangle(project, before=None):
-    """The package's files, {relative path: text}, from every chapter (or those before one)."""
+    """The package's files, {relative path: text}, from every chapter, or as the chapters
+    before one leave it (with the tools, which every chapter may use, in full)."""
     chapters = project.chapters()
-    if before is not None:
-        chapters = chapters[: chapters.index(project.chapter_named(before))]
-    return _files(project, _modules(project, chapters, {}))
+    if before is None:
+        return _files(project, _modules(project, chapters, {}))
+    index = chapters.index(project.chapter_named(before))
+    return _files(project, _story_and_tools(project, chapters[:index]))
 
 
 def modules(project):
@@ -175,14 +187,21 @@ def package_before(project, chapter):
     been checked: a chapter that would not tangle stops at its first cell (`load`)."""
     chapters = project.chapters()
     index = chapters.index(project.chapter_named(chapter))
-    modules = _modules(project, chapters[:index], {})
-    files = _files(project, modules)
-    _modules(project, chapters[index : index + 1], modules)
+    files = _files(project, _story_and_tools(project, chapters[:index]))
+    _modules(project, chapters[: index + 1], {})
     return files
 
 
-def _modules(project, chapters, modules):
-    """Add the exported cells of `chapters` to `modules` ({name: Module}); returns it."""
+def _story_and_tools(project, chapters):
+    """The modules as `chapters` leave them, and the tools as the whole book writes them."""
+    modules = _modules(project, chapters, {}, lambda name: name not in project.tools)
+    every_chapter = project.chapters()
+    return _modules(project, every_chapter, modules, lambda name: name in project.tools)
+
+
+def _modules(project, chapters, modules, wanted=lambda name: True):
+    """Add the exported cells of `chapters` to `modules` ({name: Module}), those of the
+    modules `wanted` says yes to; returns it."""
     for chapter in chapters:
         for cell in read_cells(project.root, chapter):
             name = cell.module
@@ -194,6 +213,8 @@ def _modules(project, chapters, modules):
                     f"{cell.where_tags()}: unknown module in tag `export:{name}`; the package's "
                     f"modules are listed under [tool.tangle.modules] in pyproject.toml: {known}"
                 )
+            if not wanted(name):
+                continue
             module = modules.get(name) or Module(
                 name, project.package, project.line_length
             )

@@ -66,18 +66,22 @@ def chapter(*cells, title="A chapter"):
     return f"{FRONT_MATTER}\n# {title}\n\n{body}"
 
 
-def make_book(root, chapters, toc=None, modules=None, description="A test package."):
+def make_book(
+    root, chapters, toc=None, modules=None, description="A test package.", tools=None
+):
     """Write a book of `chapters` ({name: text}, in book order) and return its Project.
 
-    `toc` lists the chapter names for `_toc.yml` (default: all of them, in order).
+    `toc` lists the chapter names for `_toc.yml` (default: all of them, in order), and
+    `tools` the modules every chapter may use.
     """
     root.mkdir(parents=True, exist_ok=True)
     modules = modules or {"engine": "The engine.", "nn": "The networks."}
     module_lines = "".join(f'{name} = "{doc}"\n' for name, doc in modules.items())
     (root / "pyproject.toml").write_text(
         f'[project]\nname = "fake"\ndescription = "{description}"\n\n'
-        '[tool.tangle]\npackage = "micrograd"\nbook = "book"\n\n'
-        f"[tool.tangle.modules]\n{module_lines}",
+        '[tool.tangle]\npackage = "micrograd"\nbook = "book"\n'
+        + (f"tools = {tools!r}\n" if tools is not None else "")
+        + f"\n[tool.tangle.modules]\n{module_lines}",
         encoding="utf-8",
     )
     toc = list(chapters) if toc is None else toc
@@ -459,6 +463,48 @@ def test_class_attributes_written_together_stay_together(tmp_path):
     assert '__dict__")\n    label = ""\n\n    unit = 1\n\n    def double' in engine
     assert 'return 2 * self.data\n\n    kind = "number"\n    sign = 1\n' in engine
     assert_formatted(engine)
+
+
+def tool_book(root):
+    return make_book(
+        root,
+        {
+            "one": chapter(export("def first():\n    return 1")),
+            "two": chapter(
+                export("def picture():\n    return 'a picture'", module="draw")
+            ),
+            "three": chapter(export("def third():\n    return 3")),
+        },
+        modules={"engine": "The engine.", "draw": "Pictures."},
+        tools=["draw"],
+    )
+
+
+def test_every_chapter_sees_a_tool_in_full_and_the_story_only_as_far_as_it_goes(
+    tmp_path,
+):
+    project = tool_book(tmp_path)
+    whole = tangle.tangle(project)
+    for chapter, engine in [("one", None), ("two", "first"), ("three", "first")]:
+        files = tangle.tangle(project, before=chapter)
+        assert files["micrograd/draw.py"] == whole["micrograd/draw.py"], chapter
+        if engine is None:
+            assert "micrograd/engine.py" not in files
+        else:
+            assert f"def {engine}()" in files["micrograd/engine.py"]
+            assert "def third()" not in files["micrograd/engine.py"]
+    assert tangle.package_before(project, "two") == tangle.tangle(project, before="two")
+
+
+@pytest.mark.parametrize("tools", [["pictures"], "draw", [1]])
+def test_tools_must_be_a_list_of_the_packages_modules(tmp_path, tools):
+    with pytest.raises(tangle.TangleError, match="tools must be a list of modules"):
+        make_book(
+            tmp_path,
+            {"one": chapter(export("x = 1"))},
+            modules={"engine": "The engine.", "draw": "Pictures."},
+            tools=tools,
+        )
 
 
 def test_assignments_of_any_value_are_definitions(tmp_path):

@@ -26,5 +26,11 @@ def test_a_chapter_sees_only_the_code_of_earlier_chapters():
     assert value is not operators
 
 
+def test_every_chapter_may_draw_with_the_finished_pictures_module():
+    whole = tangle.tangle(PROJECT)["micrograd/draw.py"]
+    for chapter in CHAPTERS:
+        assert files_after(chapter)["micrograd/draw.py"] == whole, chapter
+
+
 def test_the_last_chapter_gives_the_whole_package():
     assert files_after(CHAPTERS[-1]) == tangle.tangle(PROJECT)
