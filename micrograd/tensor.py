@@ -276,7 +276,7 @@ def _dims(dim, shape):
     """`dim` (None, an int or a tuple of ints, negative ones from the end) as a tuple."""
     if dim is None:
         return tuple(range(len(shape)))
-    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     for d in dims:
         if not isinstance(d, numbers.Integral) or not -len(shape) <= d < len(shape):
             raise ValueError(
