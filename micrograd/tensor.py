@@ -89,17 +89,17 @@ class Tensor:
     def sum(self, dim=None, keepdim=False):
         """The sum over the dimensions `dim` (an int, a tuple of ints, or None for all)."""
         x = self.data
-        dims = _dims(dim, x.shape)
-        # The result's shape with every summed dimension kept, with size 1.
-        kept = tuple(1 if d in dims else size for d, size in enumerate(x.shape))
         shape = x.shape
+        dims = None if dim is None else _dims(dim, shape)
+        if dims is None or keepdim:
+            kept = None  # the gradient broadcasts back as it is (one number, or size-1 dims)
+        else:  # put the summed dimensions back, with size 1, for the gradient to fit
+            kept = tuple(1 if d in dims else size for d, size in enumerate(shape))
 
         def vjp(g):  # every entry receives the gradient of the sum it went into
-            return _spread(g.reshape(kept), shape)
+            return _spread(g if kept is None else g.reshape(kept), shape)
 
-        # The same sum, but numpy is quicker when it is told to add up everything.
-        result = x.sum(axis=None if dim is None else dims, keepdims=keepdim)
-        return Tensor(result, (self,), "sum", (vjp,))
+        return Tensor(x.sum(axis=dims, keepdims=keepdim), (self,), "sum", (vjp,))
 
     def mean(self, dim=None, keepdim=False):
         """The mean over the dimensions `dim` (an int, a tuple of ints, or None for all)."""
@@ -144,9 +144,11 @@ class Tensor:
         for node in reversed(order):
             gradient = gradients.pop(node)  # complete: every tensor using it is done
             if node._prev:
-                node.grad = gradient
+                node._grad = gradient
+            elif node._grad is None:  # a leaf's first gradient, its own copy
+                node._grad = gradient.copy()
             else:  # a leaf, such as a parameter: gradients add up, call after call
-                node.grad = node.grad + gradient
+                node._grad = node._grad + gradient
             for child, vjp in zip(node._prev, node._vjps, strict=True):
                 share = vjp(gradient)
                 if share.shape != child.data.shape:
@@ -273,9 +275,7 @@ def _sum_to_shape(gradient, shape):
 
 
 def _dims(dim, shape):
-    """`dim` (None, an int or a tuple of ints, negative ones from the end) as a tuple."""
-    if dim is None:
-        return tuple(range(len(shape)))
+    """`dim` (an int or a tuple of ints, negative ones from the end) as a tuple."""
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     for d in dims:
         if not isinstance(d, numbers.Integral) or not -len(shape) <= d < len(shape):
