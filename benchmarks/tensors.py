@@ -62,8 +62,8 @@ REL_TOL = 1e-9
 ABS_TOL = 1e-12
 TARGET_SPEEDUP = 300
 TARGET_NUMPY_RATIO = 3
-POINTS_SWEEP = [100, 200, 400, 800, 1600, 3200, 6400]
-WIDTH_SWEEP = [16, 32, 64, 128, 256]
+POINTS_SWEEP = [100, 400, 1600, 6400, 25600]
+WIDTH_SWEEP = [16, 64, 256, 1024]
 
 
 def learning_rate(k):
@@ -371,7 +371,7 @@ def sweep(label, sizes, make, rounds):
     wins = []
     for size in sizes:
         steps = [Recording(step) for step in make(size)]
-        times = time_in_turns(steps, rounds, budget_per_round=0.05)
+        times = time_in_turns(steps, rounds, budget_per_round=0.1)
         tensor, numpy_time = times["Tensor"], times["numpy"]
         if torch is not None:
             ratio = times["PyTorch"] / tensor
@@ -430,7 +430,8 @@ def main():
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     versions = f"numpy {np.__version__}"
     if torch is not None:
-        versions += f", PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"
+        versions += f", PyTorch {torch.__version__}"
+    versions += "; every library on one thread"
     print(f"{versions}; load average at the start {load:.2f}")
     if torch is None:
         print(
