@@ -62,7 +62,7 @@ REL_TOL = 1e-9
 ABS_TOL = 1e-12
 TARGET_SPEEDUP = 300
 TARGET_NUMPY_RATIO = 3
-POINTS_SWEEP = [100, 400, 1600, 6400, 25600]
+POINTS_SWEEP = [100, 400, 1600, 3200, 6400, 12800, 25600]
 WIDTH_SWEEP = [16, 64, 256, 1024]
 
 
@@ -302,32 +302,29 @@ def time_in_turns(steps, rounds, budget_per_round=0.1):
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def per_operation_costs():
-    """Seconds for one `a * b + a` on one-element tensors: forward, and backward after it."""
+def per_operation_costs(repeats=5, n=2000):
+    """Seconds for one operation on one-element tensors, forward and backward: the fewest of
+    `repeats` measurements of `a * b + a` (two operations; three backward, with its sum)."""
     costs = {}
     libraries = [("Tensor", lambda v: Tensor([v]))]
     if torch is not None:
         libraries.append(
-            (
-                "PyTorch",
-                lambda v: torch.tensor([v], dtype=torch.float64, requires_grad=True),
-            )
+            ("PyTorch", lambda v: as_float64([v], requires_grad=True)),
         )
     for name, make in libraries:
         a, b = make(1.5), make(-0.5)
-        n = 2000
-        started = time.perf_counter()
-        for _ in range(n):
-            out = a * b + a
-        forward = (time.perf_counter() - started) / n / 2  # two operations
-        outs = [(a * b + a).sum() for _ in range(n)]
-        started = time.perf_counter()
-        for out in outs:
-            out.backward()
-        backward = (
-            (time.perf_counter() - started) / n / 3
-        )  # three operations, sum included
-        costs[name] = (forward, backward)
+        forward, backward = [], []
+        for _ in range(repeats):
+            started = time.process_time()
+            for _ in range(n):
+                a * b + a
+            forward.append((time.process_time() - started) / n / 2)
+            outs = [(a * b + a).sum() for _ in range(n)]
+            started = time.process_time()
+            for out in outs:
+                out.backward()
+            backward.append((time.process_time() - started) / n / 3)
+        costs[name] = (min(forward), min(backward))
     return costs
 
 
