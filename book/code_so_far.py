@@ -3,8 +3,10 @@
 Each chapter starts with `load("this-chapter")`: it tangles the earlier chapters' exported
 cells into a fresh copy of the package and makes `import micrograd` find that copy (not an
 installed or finished one), so a chapter runs the same in a fresh kernel, in Binder, in CI
-and in any order. `extend` is how a chapter adds methods to a class an earlier one defined,
-and `replace` how it puts a whole new definition in the place of an earlier one.
+and in any order. It tangles the chapter itself too, and stops there if the chapter would
+not go into the package. `extend` is how a chapter adds methods to a class an earlier one
+defined; it applies the tangler's own rules (`tangle/rules.py`), so a cell it accepts also
+tangles, and the other way round.
 """
 
 import atexit
@@ -12,22 +14,41 @@ import importlib
 import shutil
 import sys
 import tempfile
+import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import tangle  # noqa: E402  (the tangler lives at the repository root)
+from tangle.rules import EXTEND, RuleError, check_extension, replaced_names  # noqa: E402
 
 sys.path.remove(str(ROOT))
 
 _loaded = None
+
+# What Python puts in a class's namespace itself, rather than the class body.
+_CLASS_BOOKKEEPING = {
+    "__module__",
+    "__qualname__",
+    "__doc__",
+    "__dict__",
+    "__weakref__",
+    "__firstlineno__",
+    "__static_attributes__",
+    "__annotations__",
+    "__annotate__",
+    "__annotate_func__",
+    "__annotations_cache__",
+    "__orig_bases__",
+    "__type_params__",
+}
 
 
 def load(chapter):
     """Make `import micrograd` give the package as the chapters before `chapter` left it."""
     global _loaded
     project = tangle.Project(ROOT)
-    files = tangle.tangle(project, before=chapter)
+    files = tangle.package_before(project, chapter)
     folder = Path(tempfile.mkdtemp(prefix=f"micrograd-before-{chapter}-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     tangle.write_files(files, folder)
@@ -54,55 +75,73 @@ def _crisp_figures():
 
 
 def extend(cls, replaces=()):
-    """Add the methods of the decorated class body to `cls`, an existing class.
+    """Add the members of the decorated class body to `cls`, an existing class.
 
     `@extend(Value) class Value: ...` reads like the final file, where the methods sit in one
-    `class Value`. Name any method that replaces an existing one: `replaces=["backward"]`.
+    `class Value`. A method that replaces an existing one says so: `replaces=["backward"]`.
     """
-    replaces = {replaces} if isinstance(replaces, str) else set(replaces)
+    target = getattr(cls, "__name__", repr(cls))
+    names = replaced_names(target, replaces)
+    if not isinstance(cls, type):
+        raise RuleError(
+            f"@{EXTEND}({target}) adds methods to a class, but `{target}` is a "
+            f"{type(cls).__name__}"
+        )
 
     def attach(body):
-        for name in replaces:
-            if name not in vars(cls):
-                raise AttributeError(f"{cls.__name__} has no {name!r} to replace")
-        for name, member in vars(body).items():
-            if name not in _CLASS_BOOKKEEPING:
-                setattr(cls, name, member)
+        is_class = isinstance(body, type)
+        added = _members(body) if is_class else {}
+        check_extension(
+            target,
+            getattr(body, "__name__", repr(body)),
+            existing=_members(cls),
+            added=list(added),
+            replaces=names,
+            docstring=is_class and vars(body).get("__doc__") is not None,
+            bases=is_class and (body.__bases__ != (object,) or type(body) is not type),
+            is_class=is_class,
+            slots=_slots(cls),
+        )
+        for name, member in added.items():
+            _point_super_at(member, cls)
+            setattr(cls, name, member)
+            # As the `class` statement would have: a descriptor learns its owner and name.
+            if hasattr(type(member), "__set_name__"):
+                member.__set_name__(cls, name)
         return cls
 
     return attach
 
 
-def replace(old):
-    """Put the decorated class or function in the place of `old`, a whole new definition.
-
-    Every module of the package that used `old` uses the new one from then on, as the
-    tangled package will: `@replace(Value) class Value: ...` is a new engine for the
-    classes built on top of it, too.
-    """
-
-    def install(new):
-        if new.__name__ != old.__name__:
-            raise NameError(
-                f"@replace({old.__name__}) must decorate a new {old.__name__}"
-            )
-        package = tangle.Project(ROOT).package
-        for name, module in list(sys.modules.items()):
-            if name.split(".")[0] == package:
-                for attribute, value in list(vars(module).items()):
-                    if value is old:
-                        setattr(module, attribute, new)
-        return new
-
-    return install
+def _slots(cls):
+    slots = vars(cls).get("__slots__", ())
+    return (slots,) if isinstance(slots, str) else tuple(slots)
 
 
-_CLASS_BOOKKEEPING = {
-    "__module__",
-    "__qualname__",
-    "__doc__",
-    "__dict__",
-    "__weakref__",
-    "__firstlineno__",
-    "__static_attributes__",
-}
+def _members(cls):
+    """The members the body of `cls` defined, by name in the order written."""
+    namespace = vars(cls)
+    slots = _slots(cls)
+    found = {}
+    for name, member in namespace.items():
+        if name in _CLASS_BOOKKEEPING:
+            continue
+        if name in slots and isinstance(member, types.MemberDescriptorType):
+            continue  # the attribute __slots__ makes, not a member written in the body
+        if name == "__hash__" and member is None and "__eq__" in namespace:
+            continue  # what Python sets when a class defines __eq__ alone
+        found[name] = member
+    return found
+
+
+def _point_super_at(member, cls):
+    """Make `super()` and `__class__` in a method of the body mean `cls`, as they do in
+    the package, where the method sits in the class itself."""
+    functions = [member, getattr(member, "__func__", None)]
+    if isinstance(member, property):
+        functions += [member.fget, member.fset, member.fdel]
+    for function in functions:
+        code = getattr(function, "__code__", None)
+        if code is not None and "__class__" in code.co_freevars:
+            cell = function.__closure__[code.co_freevars.index("__class__")]
+            cell.cell_contents = cls

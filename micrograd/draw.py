@@ -35,10 +35,6 @@ COLOURS = {
     "text": "#1f2a33",
 }
 
-# `_prev` is a set, so `a * a` keeps `a` only once: a binary operation with a single
-# input used it twice.
-BINARY_OPS = {"+", "*", "**"}
-
 # Where the columns start and end, left to right: the circles of the operations that
 # make this column's values, then the boxes, left-aligned.
 _Column = namedtuple("_Column", "start op_x left right")
@@ -128,18 +124,10 @@ def _walk(root):
         if inputs_done:
             order.append(value)
         elif value not in inputs:
-            inputs[value] = _inputs_of(value)
+            inputs[value] = value._prev
             stack.append((value, True))
             stack.extend((child, False) for child in reversed(inputs[value]))
     return order, inputs
-
-
-def _inputs_of(value):
-    """The values the operation that made `value` used, as often as it used them."""
-    children = sorted(value._prev, key=lambda child: (str(child.label), child.data))
-    if len(children) == 1 and value._op in BINARY_OPS:
-        return children * 2
-    return children
 
 
 def _columns(order, inputs):

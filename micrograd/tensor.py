@@ -11,7 +11,6 @@ class Tensor:
     """An array of numbers that remembers how it was computed, so gradients can flow back."""
 
     __slots__ = ("data", "_grad", "_prev", "_vjps", "_op")
-
     # numpy's operators step aside for ours, so that `array * tensor` calls Tensor.__rmul__
     # instead of making an array of Tensors, one per entry.
     __array_ufunc__ = None

@@ -3,6 +3,10 @@
 nbmake runs only `.ipynb` files, each with its own folder as the working directory. The
 mirror holds the converted chapters plus links to everything else in `book/`, so a chapter
 finds `code_so_far.py` (and any file it reads) exactly as it does in the real folder.
+
+Each converted chapter ends with one more cell, not in the chapter itself: it fails the
+notebook if the kernel's memory ever went above what a Binder session is sure to have for
+it (mybinder.org guarantees 1 GB for the whole session; a chapter may take half).
 """
 
 import shutil
@@ -10,8 +14,23 @@ import sys
 from pathlib import Path
 
 import jupytext
+from nbformat.v4 import new_code_cell
 
 ROOT = Path(__file__).resolve().parent.parent
+PEAK_MEMORY_MB = 500
+MEMORY_CHECK = f"""\
+import resource
+import sys
+
+# ru_maxrss is in kilobytes on Linux and in bytes on macOS.
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak_mb = peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+print(f"the kernel's peak memory: {{peak_mb:.0f}} MB")
+assert peak_mb < {PEAK_MEMORY_MB}, (
+    f"this chapter's kernel peaked at {{peak_mb:.0f}} MB, above the {PEAK_MEMORY_MB} MB "
+    "that a Binder session can give it"
+)
+"""
 sys.path.insert(0, str(ROOT))
 import tangle  # noqa: E402  (the tangler lives at the repository root)
 
@@ -29,6 +48,7 @@ def main(mirror):
         if source in chapters:
             notebook = jupytext.read(source)
             if any(cell.cell_type == "code" for cell in notebook.cells):
+                notebook.cells.append(new_code_cell(MEMORY_CHECK))
                 jupytext.write(notebook, target.with_suffix(".ipynb"))
         elif source.suffix != ".md":
             target.symlink_to(source)

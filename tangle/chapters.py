@@ -1,14 +1,25 @@
-"""Reading the book: the chapter order from `_toc.yml` and the code cells of each chapter."""
+"""Reading the book: the chapter order from `_toc.yml` and the code cells of each chapter.
+
+A file that Jupyter's tools would read differently from the tangler is refused here, with
+its line, rather than tangled into something the notebook does not run.
+"""
 
 import re
+import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
 EXPORT_TAG = "export:"
 FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 CELL_OPTION = re.compile(r"^:(?P<key>[\w-]+):(?P<value>.*)$")
+# Characters jupytext cannot read (it hands the whole chapter to PyYAML, which refuses them)
+# or reads as line breaks where Python does not (NEL, LINE and PARAGRAPH SEPARATOR).
+UNREADABLE = re.compile(
+    "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+YAML_STRING = "tag:yaml.org,2002:str"
 
 
 class TangleError(Exception):
@@ -51,42 +62,168 @@ class Cell:
         return modules[0] if modules else None
 
 
+def read_text(root, path):
+    """The text of a file of the book (`path` relative to `root`), with `\\n` line ends.
+
+    Undecodable bytes and characters that Jupyter's tools cannot read are errors, with their
+    line, so that every later step can trust the text.
+    """
+    name = Path(path).as_posix()
+    try:
+        data = (root / path).read_bytes()
+    except OSError as error:
+        raise TangleError(f"{name}: cannot be read: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise TangleError(
+            f"{name}:{line}: not UTF-8 (the byte {data[error.start]:#04x} cannot be decoded); "
+            "save the file as UTF-8"
+        ) from None
+    # Universal newlines, as Python's open() and jupytext read a file.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if found := UNREADABLE.search(text):
+        line = text.count("\n", 0, found.start()) + 1
+        character = found.group()
+        description = unicodedata.name(character, "a control character")
+        raise TangleError(
+            f"{name}:{line}: holds U+{ord(character):04X} ({description}), which Jupyter's "
+            f"tools cannot read or take for a line break; remove it (in a string, write the "
+            f"escape \\u{ord(character):04x} instead)"
+        )
+    return text
+
+
 def chapter_paths(root):
     """The book's files in reading order, as listed in `_toc.yml`, relative to `root`."""
-    toc_path = root / "_toc.yml"
-    if not toc_path.is_file():
+    if not (root / "_toc.yml").is_file():
+        raise TangleError("_toc.yml: not found; the book's chapter order comes from it")
+    text = read_text(root, "_toc.yml")
+    try:
+        toc = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        # At the end of the file, the line where the unclosed part opened says more.
+        if mark and mark.line >= text.count("\n") and error.context_mark:
+            mark = error.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        context = f" ({error.context})" if getattr(error, "context", None) else ""
+        problem = getattr(error, "problem", None) or error
         raise TangleError(
-            f"{toc_path}: not found; the book's chapter order comes from it"
+            f"_toc.yml{line}: not valid YAML: {problem}{context}"
+        ) from None
+    if not isinstance(toc, yaml.MappingNode):
+        line = toc.start_mark.line + 1 if toc else 1
+        raise TangleError(
+            f"_toc.yml:{line}: the table of contents is a mapping of `format:`, `root:` "
+            "and `parts:` or `chapters:`, not " + _shape(toc)
         )
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8")) or {}
-    entries = []
-    if "root" in toc:
-        entries.append(toc["root"])
+    root_entry = _value(toc, "root")
+    if root_entry is None:
+        raise TangleError(
+            "_toc.yml:1: no `root:` entry; the book starts with it (root: book/index)"
+        )
+    entries = [(_file_name(root_entry), _line(root_entry))]
     entries.extend(_toc_files(toc))
-    return [_resolve(root, entry) for entry in entries]
+    paths, first_seen = [], {}
+    for entry, line in entries:
+        path = _resolve(root, entry, line)
+        if path in first_seen:
+            raise TangleError(
+                f"_toc.yml:{line}: lists `{entry}` again (first on line {first_seen[path]}); "
+                "a chapter has one place in the book"
+            )
+        first_seen[path] = line
+        paths.append(path)
+    return paths
 
 
-def _toc_files(entry):
-    """The `file:` entries below one `_toc.yml` node, depth first, in order."""
-    for key in ("parts", "chapters", "sections"):
-        for child in entry.get(key) or []:
-            if "file" in child:
-                yield child["file"]
-            if "glob" in child:
+def _toc_files(node):
+    """(`file:` entry, line) below one `_toc.yml` node, depth first, in order."""
+    for key, children in _items(node):
+        if (
+            key not in ("parts", "chapters", "sections")
+            or _shape(children) == "nothing"
+        ):
+            continue
+        if not isinstance(children, yaml.SequenceNode):
+            raise TangleError(
+                f"_toc.yml:{_line(children)}: `{key}:` holds a list of entries "
+                f"(`- file: book/chapter`), not {_shape(children)}"
+            )
+        for child in children.value:
+            if not isinstance(child, yaml.MappingNode):
                 raise TangleError(
-                    "_toc.yml: `glob` entries are not supported; list each chapter by `file:`"
+                    f"_toc.yml:{_line(child)}: an entry of `{key}:` is a mapping, such as "
+                    f"`- file: book/chapter`, not {_shape(child)}"
                 )
+            if _value(child, "glob") is not None:
+                raise TangleError(
+                    f"_toc.yml:{_line(child)}: `glob` entries are not supported; list each "
+                    "chapter by `file:`"
+                )
+            file = _value(child, "file")
+            if file is not None:
+                yield _file_name(file), _line(file)
             yield from _toc_files(child)
 
 
-def _resolve(root, entry):
+def _items(node):
+    """The (key, value node) pairs of a mapping node; a key given twice is an error."""
+    seen = set()
+    for key, value in node.value:
+        name = key.value if isinstance(key, yaml.ScalarNode) else None
+        if name in seen:
+            raise TangleError(
+                f"_toc.yml:{_line(key)}: `{name}:` is given twice in one entry"
+            )
+        seen.add(name)
+        yield name, value
+
+
+def _value(node, key):
+    return next((value for name, value in _items(node) if name == key), None)
+
+
+def _file_name(node):
+    if not (
+        isinstance(node, yaml.ScalarNode) and node.tag == YAML_STRING and node.value
+    ):
+        raise TangleError(
+            f"_toc.yml:{_line(node)}: a chapter is given by its path, such as "
+            f"`book/chapter`, not {_shape(node)}"
+        )
+    return node.value
+
+
+def _line(node):
+    return node.start_mark.line + 1
+
+
+def _shape(node):
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if node is None or node.tag == "tag:yaml.org,2002:null":
+        return "nothing"
+    return f"`{node.value}`"
+
+
+def _resolve(root, entry, line):
     """The chapter file for a `_toc.yml` entry, which may leave out the suffix."""
-    entry = Path(entry)
+    entry = PurePosixPath(entry)
+    if entry.is_absolute() or ".." in entry.parts:
+        raise TangleError(
+            f"_toc.yml:{line}: `{entry}` is not a path inside the repository; write it "
+            "relative to the folder of _toc.yml, as in `book/chapter`"
+        )
     for candidate in (entry, entry.with_name(entry.name + ".md")):
         if candidate.suffix == ".md" and (root / candidate).is_file():
-            return candidate
+            return Path(candidate)
     raise TangleError(
-        f"_toc.yml: lists `{entry}`, but {root / entry}.md does not exist"
+        f"_toc.yml:{line}: lists `{entry}`, but {entry}.md does not exist"
     )
 
 
@@ -106,9 +243,9 @@ def check_every_chapter_listed(root, book_dir, listed):
 
 def read_cells(root, chapter):
     """The code cells of a MyST Markdown notebook, with line numbers in the chapter file."""
-    lines = (root / chapter).read_text(encoding="utf-8").splitlines()
+    lines = read_text(root, chapter).splitlines()
     cells = []
-    index = _end_of_front_matter(lines)
+    index = _end_of_front_matter(chapter, lines)
     while index < len(lines):
         opening = FENCE.match(lines[index])
         if not opening:
@@ -126,11 +263,15 @@ def read_cells(root, chapter):
     return cells
 
 
-def _end_of_front_matter(lines):
+def _end_of_front_matter(chapter, lines):
     if lines and lines[0].strip() == "---":
         for index in range(1, len(lines)):
             if lines[index].strip() == "---":
                 return index + 1
+        raise TangleError(
+            f"{chapter.as_posix()}:1: the front matter that starts here is never closed "
+            "(by a line `---`)"
+        )
     return 0
 
 
@@ -157,6 +298,11 @@ def _cell(chapter, lines, start, end):
                 f"{chapter.as_posix()}:{index + 1}: the cell's options block is never closed"
             )
         options = _yaml(chapter, index + 2, "\n".join(lines[index + 1 : close])) or {}
+        if not isinstance(options, dict):
+            raise TangleError(
+                f"{chapter.as_posix()}:{index + 2}: the cell's options are `key: value` "
+                "lines (such as `tags: [export:engine]`)"
+            )
         tags_line = next(
             (i + 1 for i in range(index + 1, close) if lines[i].startswith("tags:")),
             tags_line,
@@ -185,6 +331,9 @@ def _yaml(chapter, line, text):
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or error
         raise TangleError(
-            f"{chapter.as_posix()}:{line}: cell options are not YAML: {error}"
+            f"{chapter.as_posix()}:{line + (mark.line if mark else 0)}: cell options are "
+            f"not YAML: {problem}"
         ) from None

@@ -1,22 +1,24 @@
 """Merging exported cells into modules: imports on top, one definition per name, and one
-`class` statement per class, holding the methods every chapter added to it in book order.
-The imports are put in isort's order (and ruff's), whichever chapter brought each one.
+`class` statement per class, holding the members every chapter added to it in book order.
 
-The source text of each statement is copied as written (comments included); `ast` is used
-only to find where statements start and end.
+Each name of a module is defined once, by a definition or by an import (the same import may
+come again): in the package the imports run first and the definitions after them, while in
+a notebook the cells run in book order, so a name bound twice would mean one thing in the
+book and another in the package.
+
+The source text of each definition is copied as written (comments included); `ast` is used
+only to find where statements start and end. The imports are rewritten (see `imports`).
 """
 
 import ast
-import sys
+import io
+import tokenize
 from dataclasses import dataclass, field
 
 from .chapters import TangleError
+from .imports import ImportBlock
+from .rules import EXTEND, RuleError, check_extension, replaced_names
 
-EXTEND = "extend"
-REPLACE = "replace"
-
-# isort's sections, in this order, with a blank line between two of them.
-FUTURE, STANDARD_LIBRARY, THIRD_PARTY, FIRST_PARTY, RELATIVE = range(5)
 # What a module's first definition follows when the module has imports.
 IMPORTS = object()
 
@@ -40,46 +42,86 @@ class Statement:
 
 @dataclass
 class Definition:
-    """A top-level function or assignment, as written."""
+    """A top-level function or assignment, as written, and the chapter it comes from."""
 
     source: str
+    chapter: str
     is_assignment: bool = False
     tight: bool = False
 
     def text(self):
         return self.source
 
+    def chapters(self):
+        return {self.chapter}
+
+    def pieces(self):
+        return [(self.chapter, self.source)]
+
 
 @dataclass
 class ClassDefinition:
     """A class being assembled: its header (decorators, `class` line, docstring) and its
-    members by name, in book order."""
+    members by name, in book order, each with the chapter it comes from."""
 
     name: str
     header: str
-    members: dict = field(default_factory=dict)
+    chapter: str
+    members: dict = field(default_factory=dict)  # {name: (text, chapter)}
     where: dict = field(default_factory=dict)
+    # The names in its `__slots__`, when they are written as a literal.
+    slots: tuple = ()
+    # The class attributes written directly below another one, with no blank line between:
+    # they stay together, as a block of constants does at module level.
+    tight: set = field(default_factory=set)
+
+    def add(self, name, member, chapter):
+        self.members[name] = (member.text, chapter)
+        self.where[name] = member.where
+        if member.tight and _assigned_names(member.node):
+            self.tight.add(name)
+        else:
+            self.tight.discard(name)
 
     def text(self):
-        members = "\n\n".join(self.members.values())
+        members = "".join(
+            ("" if i == 0 else "\n" if name in self.tight else "\n\n") + text
+            for i, (name, (text, _)) in enumerate(self.members.items())
+        )
         # Blank lines as `ruff format` wants them (`make lint` checks the package): one
         # after a class docstring, none between the `class` line and the first member.
         if ast.get_docstring(ast.parse(self.header + "\n    pass").body[0]) is not None:
             return f"{self.header}\n\n{members}" if members else self.header
         return f"{self.header}\n{members or '    pass'}"
 
+    def chapters(self):
+        return {self.chapter} | {chapter for _, chapter in self.members.values()}
 
-@dataclass
+    def pieces(self):
+        return [(self.chapter, self.header)] + [
+            (chapter, text) for text, chapter in self.members.values()
+        ]
+
+
+@dataclass(frozen=True)
+class _Name:
+    """Where a module-level name is defined, and for an import what it binds it to."""
+
+    where: str
+    imported: tuple = None
+
+
 class Module:
     """One module of the package, assembled from the cells exported to it."""
 
-    name: str
-    package: str
-    chapters: list = field(default_factory=list)
-    # {the import's code: (where isort puts it, its text with any comment above it)}
-    imports: dict = field(default_factory=dict)
-    definitions: dict = field(default_factory=dict)
-    where: dict = field(default_factory=dict)
+    def __init__(self, name, package, line_length=88):
+        self.name = name
+        self.package = package
+        self.imports = ImportBlock(package, line_length)
+        self.definitions = {}
+        self.names = {}
+        # The chapters that exported cells to this module, in book order.
+        self.chapters = []
 
     def add_cell(self, cell):
         chapter = cell.chapter.as_posix()
@@ -88,29 +130,44 @@ class Module:
         for statement in statements(cell):
             self._add(cell, statement)
 
+    def pieces(self):
+        """The module's code in its order, as (chapter, text): each definition, and each
+        member of a class, with the chapter it comes from (the imports come first, as
+        (None, text), since each chapter brings its own)."""
+        imports = self.imports.text()
+        pieces = [(None, imports)] if imports else []
+        for definition in self.definitions.values():
+            pieces += definition.pieces()
+        return pieces
+
+    def sources(self):
+        """The chapters whose code is in the module, in book order."""
+        found = self.imports.chapters()
+        for definition in self.definitions.values():
+            found |= definition.chapters()
+        return [chapter for chapter in self.chapters if chapter in found]
+
     def _add(self, cell, statement):
         node = statement.node
+        chapter = cell.chapter.as_posix()
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            code = "\n".join(statement.code)
-            if code not in self.imports:
-                order = _import_order(node, self.package)
-                self.imports[code] = (order, statement.text)
-        elif _is_replacement(node, statement.where):
-            self._replace(cell, node, statement)
+            self._import(cell, statement)
         elif isinstance(node, ast.ClassDef) and (
             extension := _extension(node, statement.where)
         ):
             self._extend(cell, node, *extension, statement.where)
         elif isinstance(node, ast.ClassDef):
-            self._define(
-                node.name, _class_definition(cell, node, statement), statement.where
-            )
+            definition = _class_definition(cell, node, statement)
+            self._define(node.name, definition, statement.where)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self._define(node.name, Definition(statement.text), statement.where)
+            _refuse_extend_on_a_function(node, statement.where)
+            self._define(
+                node.name, Definition(statement.text, chapter), statement.where
+            )
         elif names := _assigned_names(node):
             for name in names[:-1]:
                 self._define(name, None, statement.where)
-            assignment = Definition(statement.text, True, statement.tight)
+            assignment = Definition(statement.text, chapter, True, statement.tight)
             self._define(names[-1], assignment, statement.where)
         else:
             raise TangleError(
@@ -118,33 +175,56 @@ class Module:
                 "(def, class, NAME = ...); move this statement to a cell without an export tag"
             )
 
-    def _define(self, name, definition, where):
-        if name in self.where:
+    def _import(self, cell, statement):
+        node = statement.node
+        if isinstance(node, ast.ImportFrom) and node.names[0].name == "*":
             raise TangleError(
-                f"{where}: `{name}` is already exported at {self.where[name]}; a name is "
-                f"defined once (to add methods to a class, use @{EXTEND}(ClassName))"
+                f"{statement.where}: `import *` hides which names it binds, so the tangler "
+                "cannot keep them from clashing with the package's; import the names the "
+                "code uses"
             )
-        self.where[name] = where
+        if _has_comment("\n".join(statement.code)):
+            raise TangleError(
+                f"{statement.where}: a comment inside an import cannot follow it into the "
+                "package, where the imports of every chapter are merged and sorted; write "
+                "it on a line of its own above the import"
+            )
+        comments = [line.strip() for line in statement.preamble if line.strip()]
+        chapter = cell.chapter.as_posix()
+        for binding in self.imports.add(node, comments, chapter, cell.where):
+            self._bind(binding.name, binding.where, binding.target)
+
+    def _define(self, name, definition, where):
+        self._bind(name, where)
         if definition is not None:
             self.definitions[name] = definition
 
-    def _replace(self, cell, node, statement):
-        """`@replace(Name)`: a new definition takes the place of the old one, as written
-        without the decorator, which only matters in the notebook."""
-        name = node.name
-        if self.definitions.get(name) is None:
+    def _bind(self, name, where, imported=None):
+        """Record that `name` is defined at `where` (by an import, if `imported` says to
+        what), or refuse a second meaning for it."""
+        earlier = self.names.get(name)
+        if earlier is None:
+            self.names[name] = _Name(where, imported)
+            return
+        if imported is not None and earlier.imported == imported:
+            return  # the same import again: it means the same
+        if imported is not None:
+            what = "imported" if earlier.imported else "exported"
             raise TangleError(
-                f"{statement.where}: @{REPLACE}({name}) replaces `{name}`, but no earlier "
-                f"exported cell defines `{name}` in module `{self.name}`"
+                f"{where}: this import binds `{name}`, which is already {what} at "
+                f"{earlier.where}; a name is defined once in a module: import it under "
+                "another name (`as ...`)"
             )
-        statement.start = node.lineno
-        statement.code = statement.code[-(node.end_lineno - node.lineno + 1) :]
-        if isinstance(node, ast.ClassDef):
-            definition = _class_definition(cell, node, statement)
-        else:
-            definition = Definition(statement.text)
-        self.definitions[name] = definition
-        self.where[name] = statement.where
+        if earlier.imported is not None:
+            raise TangleError(
+                f"{where}: `{name}` is already imported at {earlier.where}; a name is "
+                "defined once in a module: give this definition another name, or import "
+                "under another name (`as ...`)"
+            )
+        raise TangleError(
+            f"{where}: `{name}` is already exported at {earlier.where}; a name is "
+            f"defined once (to add methods to a class, use @{EXTEND}(ClassName))"
+        )
 
     def _extend(self, cell, node, target, replaces, where):
         definition = self.definitions.get(target)
@@ -153,65 +233,42 @@ class Module:
                 f"{where}: @{EXTEND}({target}) adds methods to `{target}`, but no earlier "
                 f"exported cell defines `class {target}` in module `{self.name}`"
             )
-        if ast.get_docstring(node) is not None:
-            raise TangleError(
-                f"{where}: the body of @{EXTEND}({target}) holds methods only; the class "
-                "docstring belongs to the cell that first defines the class"
+        docstring = ast.get_docstring(node) is not None
+        body = node.body[1:] if docstring else node.body
+        added = members(cell, body, node.lineno, target)
+        try:
+            check_extension(
+                target,
+                node.name,
+                existing=definition.members,
+                added=list(added),
+                replaces=replaces,
+                docstring=docstring,
+                bases=bool(node.bases or node.keywords),
+                slots=definition.slots,
             )
-        added = members(cell, node.body, node.lineno, target)
-        for name in replaces - added.keys():
-            raise TangleError(
-                f"{where}: replaces=[{name!r}], but this body does not define `{name}`"
-            )
+        except RuleError as error:
+            if error.member is None:
+                raise TangleError(f"{where}: {error}") from None
+            message = f"{added[error.member].where}: {error}"
+            if error.member in definition.where:
+                message += f"; it is defined at {definition.where[error.member]}"
+            raise TangleError(message) from None
+        chapter = cell.chapter.as_posix()
         for name, member in added.items():
-            if name in definition.members and name not in replaces:
-                raise TangleError(
-                    f"{member.where}: `{target}.{name}` is already exported at "
-                    f"{definition.where[name]}; to replace it on purpose, write "
-                    f"@{EXTEND}({target}, replaces=[{name!r}])"
-                )
-            if name in replaces and name not in definition.members:
-                raise TangleError(
-                    f"{member.where}: replaces=[{name!r}], but `{target}` has no `{name}` "
-                    "to replace"
-                )
-            definition.members[name] = member.text
-            definition.where[name] = member.where
+            definition.add(name, member, chapter)
 
-    def text(self, header, docstring):
-        text = f'{header}\n"""{docstring}"""'
-        section = None
-        for order, import_text in sorted(self.imports.values()):
-            text += "\n\n" if order[0] != section else "\n"
-            text += import_text
-            section = order[0]
-        previous = IMPORTS if self.imports else None
+    def text(self, docstring):
+        """The module's text below its header line: docstring, imports, definitions."""
+        text = f'"""{docstring}"""'
+        imports = self.imports.text()
+        if imports:
+            text += f"\n\n{imports}"
+        previous = IMPORTS if imports else None
         for definition in self.definitions.values():
             text += _separator(previous, definition) + definition.text()
             previous = definition
         return text + "\n"
-
-
-def _import_order(node, package):
-    """Where isort puts an import: by section, then `import x` before `from x import y`,
-    then by module name. (Python accepts `from __future__` only on top, even when a later
-    chapter brings it.)"""
-    if isinstance(node, ast.Import):
-        module, is_from = node.names[0].name, False
-    else:
-        module, is_from = "." * node.level + (node.module or ""), True
-    top = module.split(".")[0]
-    if top == "__future__":
-        section = FUTURE
-    elif not top:
-        section = RELATIVE
-    elif top == package:
-        section = FIRST_PARTY
-    elif top in sys.stdlib_module_names:
-        section = STANDARD_LIBRARY
-    else:
-        section = THIRD_PARTY
-    return section, is_from, module.lower()
 
 
 def _separator(previous, definition):
@@ -224,6 +281,11 @@ def _separator(previous, definition):
         if isinstance(previous, Definition) and previous.is_assignment:
             return "\n" if definition.tight else "\n\n"
     return "\n\n\n"
+
+
+def _has_comment(code):
+    tokens = tokenize.generate_tokens(io.StringIO(code).readline)
+    return any(token.type == tokenize.COMMENT for token in tokens)
 
 
 def statements(cell, body=None, previous_end=0, indent=0):
@@ -272,6 +334,7 @@ def members(cell, body, class_line, class_name):
         if isinstance(node, ast.Pass):
             continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _refuse_extend_on_a_function(node, statement.where)
             names = [node.name]
         else:
             names = _assigned_names(node)
@@ -307,11 +370,25 @@ def _class_definition(cell, node, statement):
         ):
             header_end -= 1
     header = "\n".join(statement.preamble + lines[statement.start - 1 : header_end])
-    definition = ClassDefinition(node.name, header)
+    chapter = cell.chapter.as_posix()
+    definition = ClassDefinition(node.name, header, chapter)
     for name, member in members(cell, body, header_end, node.name).items():
-        definition.members[name] = member.text
-        definition.where[name] = member.where
+        definition.add(name, member, chapter)
+        if name == "__slots__":
+            definition.slots = _literal_names(member.node.value)
     return definition
+
+
+def _literal_names(node):
+    """The names a literal string or sequence of strings gives, or () if it is not one."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        return ()
+    names = (value,) if isinstance(value, str) else value
+    if isinstance(names, (tuple, list)) and all(isinstance(n, str) for n in names):
+        return tuple(names)
+    return ()
 
 
 def _first_line(node):
@@ -319,63 +396,52 @@ def _first_line(node):
     return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
 
 
-def _decorator_call(node, name):
-    """The first decorator of `node` that calls `name`, as in `@name(...)`, or None."""
+def _extend_call(node):
+    """The `@extend(...)` decorator of `node`, or None."""
     for decorator in getattr(node, "decorator_list", []):
         function = getattr(decorator, "func", None)
-        if isinstance(function, ast.Name) and function.id == name:
+        if isinstance(function, ast.Name) and function.id == EXTEND:
             return decorator
     return None
 
 
-def _is_replacement(node, where):
-    """Whether `node` is `@replace(Name)` above `def Name` or `class Name`."""
-    call = _decorator_call(node, REPLACE)
-    if call is None:
-        return False
-    if (
-        len(node.decorator_list) > 1
-        or call.keywords
-        or [type(arg) for arg in call.args] != [ast.Name]
-        or call.args[0].id != node.name
-        or call.lineno != call.end_lineno
-    ):
-        raise TangleError(
-            f"{where}: write @{REPLACE}({node.name}) on one line, alone, directly above "
-            f"the new `{node.name}`"
-        )
-    return True
+def _refuse_extend_on_a_function(node, where):
+    """`@extend` decorates a class; the package would keep it above a function."""
+    call = _extend_call(node)
+    if call is not None:
+        target = ast.unparse(call.args[0]) if call.args else "..."
+        try:
+            check_extension(target, node.name, is_class=False)
+        except RuleError as error:
+            raise TangleError(f"{where}: {error}") from None
 
 
 def _extension(node, where):
-    """(target, replaces) if `node` is `@extend(Target, replaces=[...]) class Target:`."""
-    call = _decorator_call(node, EXTEND)
+    """(target, replaces) if `node` is `@extend(Target, replaces=[...]) class ...:`."""
+    call = _extend_call(node)
     if call is None:
         return None
-    usage = f"write @{EXTEND}({node.name}) or @{EXTEND}({node.name}, replaces=['method', ...])"
     if (
         len(node.decorator_list) > 1
         or len(call.args) != 1
         or not isinstance(call.args[0], ast.Name)
+        or any(keyword.arg != "replaces" for keyword in call.keywords)
     ):
-        raise TangleError(f"{where}: {usage}, with no other decorators")
-    target = call.args[0].id
-    if target != node.name:
         raise TangleError(
-            f"{where}: @{EXTEND}({target}) must decorate `class {target}:`"
+            f"{where}: write @{EXTEND}({node.name}) or "
+            f"@{EXTEND}({node.name}, replaces=['method', ...]), with no other decorators"
         )
-    replaces = set()
+    target = call.args[0].id
+    replaces = []
     for keyword in call.keywords:
-        value = keyword.value
-        items = (
-            value.elts if isinstance(value, (ast.List, ast.Tuple, ast.Set)) else [value]
-        )
-        if keyword.arg != "replaces" or not all(
-            isinstance(item, ast.Constant) and isinstance(item.value, str)
-            for item in items
-        ):
-            raise TangleError(f"{where}: {usage}")
-        replaces = {item.value for item in items}
+        try:
+            value = ast.literal_eval(keyword.value)
+        except (ValueError, TypeError):
+            value = None  # not a literal: replaced_names explains what to write
+        try:
+            replaces = replaced_names(target, value)
+        except RuleError as error:
+            raise TangleError(f"{where}: {error}") from None
     return target, replaces
 
 

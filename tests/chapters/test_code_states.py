@@ -17,12 +17,13 @@ def test_each_chapter_adds_to_the_package_and_removes_nothing():
 
 
 def test_a_chapter_sees_only_the_code_of_earlier_chapters():
-    introduction = package_after("introduction").engine.Value
+    assert "micrograd/engine.py" not in files_after("introduction")
+    value = package_after("value").engine.Value
     operators = package_after("operators").engine.Value
-    assert not hasattr(introduction, "__add__")
+    assert not hasattr(value, "tanh") and not hasattr(value, "_backward")
     assert hasattr(operators, "__add__") and hasattr(operators, "tanh")
     assert not hasattr(operators, "backward"), "backward() arrives in a later chapter"
-    assert introduction is not operators
+    assert value is not operators
 
 
 def test_the_last_chapter_gives_the_whole_package():

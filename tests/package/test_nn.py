@@ -21,6 +21,7 @@ from micrograd.nn import (
     Module,
     Neuron,
     bce_loss,
+    cross_entropy_loss,
     hinge_loss,
     l2_penalty,
     mse_loss,
@@ -648,3 +649,38 @@ def test_karpathys_demo_training_loop_reaches_full_training_accuracy():
     accuracies = [acc for _, acc in history]
     assert accuracies[-1] == 1.0, f"accuracy per step: {accuracies}"
     assert losses[-1] < losses[0] / 5
+
+
+@pytest.mark.parametrize(
+    "logits, labels, message",
+    [
+        (
+            [[1.0, 2.0]],
+            [2],
+            "label 0 is 2, but cross-entropy needs the number of the right class, 0 to 1",
+        ),
+        ([[1.0, 2.0]], [0.5], "label 0 is 0.5"),
+        ([[1.0, 2.0]], [True], "label 0 is True"),
+        (
+            [[1.0, 2.0], [1.0]],
+            [0, 0],
+            "logits 1 should be a list of one score per class",
+        ),
+        ([[1.0]], [0], "at least 2"),
+        ([1.0, 2.0], [0, 1], "logits 0 should be a list"),
+        ([[1.0, 2.0]], [0, 1], "got 1 predictions but 2 targets"),
+    ],
+)
+def test_cross_entropy_loss_refuses_what_it_cannot_score(logits, labels, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cross_entropy_loss(logits, labels)
+
+
+def test_cross_entropy_loss_gradient_is_softmax_minus_the_one_hot_label():
+    logits = [Value(2.0), Value(-1.0), Value(0.5)]
+    cross_entropy_loss([logits], [1]).backward()
+    exps = [math.exp(z.data) for z in logits]
+    softmax = [e / sum(exps) for e in exps]
+    assert [z.grad for z in logits] == pytest.approx(
+        [softmax[0], softmax[1] - 1, softmax[2]]
+    )

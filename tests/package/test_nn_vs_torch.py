@@ -10,7 +10,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from micrograd.engine import Value
-from micrograd.nn import MLP, bce_loss, hinge_loss, l2_penalty, mse_loss
+from micrograd.nn import (
+    MLP,
+    bce_loss,
+    cross_entropy_loss,
+    hinge_loss,
+    l2_penalty,
+    mse_loss,
+)
 
 # Only where PyTorch has a wheel: elsewhere CI deselects these tests with -m "not torch".
 pytestmark = pytest.mark.torch
@@ -169,3 +176,39 @@ def test_l2_penalty_agrees_with_torch(parameters):
     assert_close(penalty.data, t_penalty.item(), "penalty")
     for i, value in enumerate(values):
         assert_close(value.grad, t_parameters.grad[i].item(), f"gradient {i}")
+
+
+@st.composite
+def classification_batches(draw, max_logit=50.0):
+    """(logits, labels): a few examples, each with one logit per class, and the labels."""
+    classes = draw(st.integers(2, 5))
+    examples = draw(st.integers(1, 4))
+    logit = st.floats(-max_logit, max_logit)
+    logits = [
+        draw(st.lists(logit, min_size=classes, max_size=classes))
+        for _ in range(examples)
+    ]
+    labels = draw(
+        st.lists(st.integers(0, classes - 1), min_size=examples, max_size=examples)
+    )
+    return logits, labels
+
+
+@SETTINGS
+@given(batch=classification_batches() | classification_batches(max_logit=1e4))
+def test_cross_entropy_loss_agrees_with_torch_even_for_huge_logits(batch):
+    logits, labels = batch
+    values = [[Value(z) for z in row] for row in logits]
+    loss = cross_entropy_loss(values, labels)
+    loss.backward()
+    tensor = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    expected = F.cross_entropy(tensor, torch.tensor(labels))
+    expected.backward()
+    # Huge logits make the loss a difference of numbers near 1e4: a few ulps of those.
+    scale = 1 + max(abs(z) for row in logits for z in row)
+    assert math.isclose(loss.data, expected.item(), rel_tol=1e-9, abs_tol=1e-13 * scale)
+    for i, row in enumerate(values):
+        for k, z in enumerate(row):
+            assert math.isclose(
+                z.grad, tensor.grad[i, k].item(), rel_tol=1e-9, abs_tol=1e-15
+            )
