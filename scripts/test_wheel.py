@@ -2,7 +2,9 @@
 
 The package tests run from a folder outside the repository, so they can only pass if the
 wheel itself carries every module: a file missing from the wheel fails here, not for a user.
-Each CPython from 3.10 to 3.13 found on this machine is tested; a missing one is reported.
+Each CPython from 3.10 to 3.13 found on this machine is tested, with the `draw` and `tensor`
+extras; a missing one is reported. One more environment gets the wheel alone, without numpy
+or matplotlib, to check that the core needs nothing but the standard library.
 """
 
 import glob
@@ -17,6 +19,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 TEST_REQUIREMENTS = ["pytest", "hypothesis", "numpy"]
+# What each extra must require, as the wheel's metadata states it.
+EXTRAS = {"draw": "matplotlib", "tensor": "numpy"}
+
+# Run in an environment with the wheel and nothing else: the core works, and the tensor
+# module says what it is missing.
+CORE_ONLY = """
+import importlib.util, random
+assert importlib.util.find_spec("numpy") is None, "numpy is installed"
+from micrograd.datasets import make_moons, make_spiral
+from micrograd.gradcheck import gradcheck
+from micrograd.nn import MLP, hinge_loss
+X, y = make_moons(n_samples=20)
+random.seed(0)
+model = MLP(2, [4, 1])
+loss = hinge_loss([model(x) for x in X], y)
+loss.backward()
+assert gradcheck(lambda a, b: (a * b).tanh(), [0.5, -1.5])
+assert len(make_spiral(n_samples=30)[0]) == 30
+try:
+    import micrograd.tensor
+except ModuleNotFoundError as error:
+    assert error.name == "numpy", error
+else:
+    raise AssertionError("micrograd.tensor imported without numpy")
+print("the core runs on the standard library alone; micrograd.tensor needs numpy")
+"""
 
 sys.path.insert(0, str(ROOT))
 import tangle  # noqa: E402  (the tangler lives at the repository root)
@@ -27,7 +55,9 @@ def main():
     try:
         wheel = build_wheel(work)
         check_contents(wheel)
+        check_extras(wheel)
         results = {version: test_with(version, wheel, work) for version in VERSIONS}
+        results["core alone"] = test_core_alone(wheel, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("\nwheel tests:", ", ".join(f"{v} {r}" for v, r in results.items()))
@@ -65,6 +95,39 @@ def check_contents(wheel):
     print(f"{wheel.name}: holds {', '.join(sorted(packaged))}")
 
 
+def check_extras(wheel):
+    """The wheel's metadata offers each extra, and each requires what it should."""
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [
+            n for n in archive.namelist() if n.endswith(".dist-info/METADATA")
+        ]
+        lines = archive.read(metadata).decode().splitlines()
+    requirements = [line for line in lines if line.startswith("Requires-Dist:")]
+    if any("extra ==" not in line for line in requirements):
+        raise SystemExit(f"{wheel.name}: the core requires something: {requirements}")
+    for extra, package in EXTRAS.items():
+        offered = f"Provides-Extra: {extra}" in lines
+        required = any(
+            package in line and f'extra == "{extra}"' in line for line in requirements
+        )
+        if not (offered and required):
+            raise SystemExit(f"{wheel.name}: no extra `{extra}` requiring {package}")
+    print(f"{wheel.name}: extras {', '.join(EXTRAS)}; the core requires nothing")
+
+
+def test_core_alone(wheel, work):
+    """The wheel without extras, in a fresh environment of the first Python found."""
+    python = next(filter(None, map(find_python, VERSIONS)), None)
+    if python is None:
+        return "not on this machine"
+    print(f"\nthe wheel alone, without extras: {python}")
+    venv = work / "venv-core"
+    run([python, "-m", "venv", venv])
+    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", wheel])
+    completed = subprocess.run([venv / "bin" / "python", "-c", CORE_ONLY], cwd=work)
+    return "passed" if completed.returncode == 0 else "FAILED"
+
+
 def test_with(version, wheel, work):
     python = find_python(version)
     if python is None:
@@ -74,8 +137,8 @@ def test_with(version, wheel, work):
     venv = work / f"venv-{version}"
     run([python, "-m", "venv", venv])
     pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
-    # With the `draw` extra, as a reader who wants the pictures installs it.
-    run([*pip, f"{wheel}[draw]", *TEST_REQUIREMENTS])
+    # With both extras, as a reader who wants the pictures and the tensors installs it.
+    run([*pip, f"{wheel}[draw,tensor]", *TEST_REQUIREMENTS])
     tests = work / f"tests-{version}"
     shutil.copytree(ROOT / "tests" / "package", tests)
     installed = subprocess.run(
