@@ -4,22 +4,45 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 LINTED := tangle tests micrograd book/code_so_far.py book/_ext scripts benchmarks
 
-.PHONY: book test tangle check-tangle lint pytest strict-book site-tests chromium wheel clean
+.PHONY: book pdf test tangle check-tangle lint tests chapters strict-book strict-pdf \
+	site-tests chromium latex wheel clean
+
+# The execution cache of myst-nb (see `execute` in _config.yml).
+EXECUTION_CACHE := _build/.jupyter_cache
+# The Debian packages that build the PDF: XeLaTeX, the LaTeX packages Sphinx uses, the GNU
+# FreeFont fonts, xindy for the index, and rsvg-convert for the SVG figures.
+LATEX_PACKAGES := latexmk texlive-xetex texlive-latex-extra texlive-fonts-recommended \
+	texlive-plain-generic fonts-freefont-otf xindy librsvg2-bin
+PDF := _build/latex/micrograd-line-by-line.pdf
 
 book: $(VENV)/.book
+	rm -rf $(EXECUTION_CACHE)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 	@if [ -n "$$DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
 		$(BIN)/python -m webbrowser -t "file://$(CURDIR)/_build/html/index.html"; fi
 
-# The chapters under pytest, the strict build and the wheel each keep one core busy, so they
-# run two at a time; GNU make 4 keeps each one's output together (make 3.81 interleaves it).
-# The site tests come last: they need the build, and their Binder session installs the
-# package from this folder, as building the wheel does.
+# The whole book as one PDF, beside the site (which links to it); the chapters run only if
+# the execution cache does not hold them already.
+pdf: $(VENV)/.book latex
+	$(BIN)/jupyter-book build . --builder pdflatex --all -W -n --keep-going
+	mkdir -p _build/html
+	cp $(PDF) _build/html/
+	@echo "The PDF is at $(CURDIR)/$(PDF)"
+
+# Two jobs at a time, for the two cores CI has: the package's tests, then the wheel; and the
+# chapters under nbmake, then the strict builds of the site and the PDF from those same
+# executions. GNU make 4 keeps each job's output together (make 3.81 interleaves it). The
+# site tests come last: they need the site, and their Binder session installs the package
+# from this folder, as building the wheel does. So every chapter runs twice: under nbmake,
+# and in the Binder session.
 test: check-tangle lint
 	$(MAKE) --jobs=2 $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target) \
-		pytest strict-book wheel
+		tests-then-wheel strict-pdf
 	$(MAKE) site-tests
+
+tests-then-wheel: tests
+	$(MAKE) wheel
 
 tangle: $(VENV)/.book
 	$(BIN)/python -m tangle
@@ -31,20 +54,30 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check $(wildcard $(LINTED))
 	$(BIN)/ruff format --check $(wildcard $(LINTED))
 
-# The tests, and every chapter as a notebook in a fresh kernel (nbmake runs `.ipynb` only).
-# tests/site needs the built book: `site-tests` runs it, after `strict-book`.
-pytest: $(VENV)/.dev
-	$(BIN)/python scripts/chapters_as_notebooks.py .nbmake
-	$(BIN)/python -m pytest tests .nbmake --nbmake --ignore=tests/site
+# Every test but those of the built site (tests/site, run by `site-tests`).
+tests: $(VENV)/.dev
+	$(BIN)/python -m pytest tests --ignore=tests/site
 
-strict-book: $(VENV)/.book
+# Every chapter as a notebook in a fresh kernel (nbmake runs `.ipynb` only), its outputs
+# written back, and then put where the book's builds find them.
+chapters: $(VENV)/.dev
+	$(BIN)/python scripts/chapters_as_notebooks.py .nbmake
+	$(BIN)/python -m pytest .nbmake --nbmake --overwrite
+	rm -rf $(EXECUTION_CACHE)
+	$(BIN)/python scripts/seed_execution_cache.py .nbmake
+
+strict-book: chapters
 	rm -rf _build/html _build/jupyter_execute
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+
+strict-pdf: strict-book
+	$(MAKE) pdf
+	$(BIN)/python -m pytest tests/site/test_pdf.py
 
 # The built site in headless Chromium (screenshots in _build/screenshots/), and a Binder
 # session simulated here: every chapter run in JupyterLab. Run it after `strict-book`.
 site-tests: $(VENV)/.dev chromium
-	$(BIN)/python -m pytest tests/site
+	$(BIN)/python -m pytest tests/site --ignore=tests/site/test_pdf.py
 
 # Debian's Chromium, installed if missing (Playwright's own browser download needs a CDN).
 # Elsewhere, install Chromium or Chrome and set CHROMIUM to its path.
@@ -55,6 +88,20 @@ chromium:
 		else \
 			echo "The site tests need Chromium: install it (Debian: apt-get install" \
 				"chromium), or set CHROMIUM to the path of Chromium or Chrome."; \
+			exit 1; \
+		fi; \
+	fi
+
+# TeX and the rest of what the PDF needs, installed if missing (as root on Debian).
+latex:
+	@if ! command -v xelatex >/dev/null || ! command -v rsvg-convert >/dev/null \
+		|| ! command -v latexmk >/dev/null || ! command -v xindy >/dev/null; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && \
+			apt-get install -y -qq --no-install-recommends $(LATEX_PACKAGES); \
+		else \
+			echo "The PDF needs XeLaTeX, latexmk, xindy and rsvg-convert; on Debian:" \
+				"apt-get install $(LATEX_PACKAGES)"; \
 			exit 1; \
 		fi; \
 	fi
