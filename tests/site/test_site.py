@@ -46,10 +46,12 @@ RAW_MYST = ["```{", "{code-cell}", ":::", "{term}", "{cite}"]
 RAW_MATH = ["\\(", "\\)", "\\[", "$$"]
 WAIT_MS = 10_000  # for MathJax and images, after the page and its scripts have loaded
 SETTLE_MS = 2_000  # for the sidebar to finish sliding in or out
-# The themes' button that opens and closes the sidebar with the table of contents, and
-# that table itself.
+# The themes' buttons that open the sidebars, and what each holds: the book's table of
+# contents (on the left), and the page's own (on the right; on a phone, behind its button).
 NAVIGATION_BUTTON = ".primary-toggle"
 NAVIGATION = "nav.bd-docs-nav"
+CONTENTS_BUTTON = ".secondary-toggle"
+CONTENTS = "nav.page-toc"
 
 # What the checks need from a loaded page, read in the page itself. The text leaves out code
 # (which may show MyST or TeX on purpose) and MathJax's output, but keeps closed dropdowns.
@@ -76,9 +78,9 @@ FACTS = """() => {
 }"""
 
 # How the page lies on the screen with every dropdown open, as a reader who opens them all
-# sees it: whether anything makes the page wider than the screen (and what, outermost first,
-# leaving out what sits in a box of its own that scrolls or clips), and which formulas are
-# wider than a box that clips them instead of letting them scroll.
+# sees it: whether anything makes the page wider than the screen (and if so, the outermost
+# elements that stick out, leaving out what sits in a box that scrolls or clips), and which
+# formulas are wider than a box that clips them instead of letting them scroll.
 LAYOUT = """() => {
   document.querySelectorAll(".toggle-hidden").forEach(e => e.classList.remove("toggle-hidden"));
   document.querySelectorAll("details").forEach(d => d.open = true);
@@ -99,7 +101,7 @@ LAYOUT = """() => {
     .filter(e => sticksOut(e) && !sticksOut(e.parentElement) && !boxed(e)).map(name);
   const formulasCut = [...document.querySelectorAll("mjx-container")].filter(formula => {
     const box = overflow(formula) === "visible" ? boxed(formula) : formula;
-    const shown = formula.querySelector("mjx-math").getBoundingClientRect().width;
+    const shown = formula.querySelector("mjx-math")?.getBoundingClientRect().width ?? 0;
     return box && ["hidden", "clip"].includes(overflow(box)) && shown > box.clientWidth + 1;
   }).map(formula => formula.querySelector("mjx-assistive-mml")?.textContent || "?");
   return {width, pageWidth, tooWide: tooWide.slice(0, 5), formulasCut};
@@ -117,6 +119,7 @@ class Visit:
     facts: dict = field(default_factory=dict)
     layout: dict = field(default_factory=dict)
     navigation: dict = field(default_factory=dict)
+    contents: dict = field(default_factory=dict)
     listening: bool = True  # until the navigation leads to another page
 
 
@@ -165,6 +168,8 @@ def _load(browser, site_url, page_name, screen):
         path = SCREENSHOTS / screen / f"{Path(page_name).name}.png"
         page.screenshot(path=path, full_page=True)
     visit.layout = page.evaluate(LAYOUT)
+    if screen == "phone" and page_name in CHAPTERS:
+        visit.contents = _open_and_close_the_page_contents(page)
     visit.navigation = _use_the_navigation(page, site_url, page_name, screen, visit)
     context.close()
     return visit
@@ -239,7 +244,6 @@ def _use_the_navigation(page, site_url, page_name, screen, visit):
     and a tap on a chapter's link must lead there. The first step that cannot be taken ends
     the walk: the notes say which and why, and the tests report it.
     """
-    width, height = SCREENS[screen]["viewport"].values()
     touch = SCREENS[screen].get("has_touch", False)
     target = _chapter_to_follow(page_name)
     seen = {"target": target, "target_url": f"{site_url}/{target}.html", "step": "open"}
@@ -261,7 +265,7 @@ def _use_the_navigation(page, site_url, page_name, screen, visit):
         if seen["buttons"] != 1:
             raise _Blocked(f"{seen['buttons']} navigation buttons in sight, not 1")
         if touch:
-            seen["before"] = _where(page, navigation)
+            seen["at first"] = _where(page, navigation)
             toggle()
         seen["opened"] = _where(page, navigation)
 
@@ -281,11 +285,7 @@ def _use_the_navigation(page, site_url, page_name, screen, visit):
 
         seen["step"] = "close"
         if touch:
-            beside = (seen["opened"]["right"] + width) / 2
-            if beside > width - 5:
-                raise _Blocked("the open navigation leaves no room beside it to tap")
-            page.touchscreen.tap(beside, height / 2)
-            _settle(page)
+            _tap_beside(page, seen["opened"])
         else:
             toggle()
         seen["closed"] = _where(page, navigation)
@@ -305,8 +305,42 @@ def _use_the_navigation(page, site_url, page_name, screen, visit):
     return seen
 
 
+def _open_and_close_the_page_contents(page):
+    """On a phone the page's own table of contents waits behind a button as well: open it,
+    and close it with a tap beside it."""
+    buttons = page.locator(f"{CONTENTS_BUTTON}:visible")
+    contents = page.locator(CONTENTS)
+    seen = {"buttons": buttons.count(), "step": "open"}
+    try:
+        if seen["buttons"] != 1:
+            raise _Blocked(f"{seen['buttons']} contents buttons in sight, not 1")
+        buttons.tap(timeout=SETTLE_MS)
+        _settle(page)
+        seen["opened"] = _where(page, contents)
+        if not seen["opened"]["shown"]:
+            raise _Blocked("the contents are not on the screen")
+        seen["step"] = "close"
+        _tap_beside(page, seen["opened"])
+        seen["closed"] = _where(page, contents)
+        seen["step"] = "done"
+    except (_Blocked, PlaywrightError) as reason:
+        seen["reason"] = str(reason).splitlines()[0]
+    return seen
+
+
+def _tap_beside(page, opened):
+    """Tap the page where an open sidebar leaves it uncovered, as a reader closes one."""
+    width, height = SCREENS["phone"]["viewport"].values()
+    free_left, free_right = opened["left"], width - opened["right"]
+    if max(free_left, free_right) < 10:
+        raise _Blocked("the open sidebar leaves no room beside it to tap")
+    x = free_left / 2 if free_left > free_right else opened["right"] + free_right / 2
+    page.touchscreen.tap(x, height / 2)
+    _settle(page)
+
+
 class _Blocked(Exception):
-    """A step of the walk through the navigation cannot be taken."""
+    """A step of a walk through a sidebar cannot be taken."""
 
 
 def _settle(page):
@@ -424,14 +458,14 @@ def test_navigation_button_shows_the_table_of_contents(visit, page, screen):
         f"{page}: {seen['buttons']} navigation buttons ({NAVIGATION_BUTTON}) in sight "
         f"on the {screen}, not 1"
     )
-    assert "opened" in seen, f"{page} on the {screen}: {seen.get('reason')}"
-    if "before" in seen:
-        assert not seen["before"]["shown"], (
+    assert "opened" in seen, _stopped(page, screen, seen)
+    if "at first" in seen:
+        assert not seen["at first"]["shown"], (
             f"{page}: on the {screen} the navigation covers the page before it is opened"
         )
     assert seen["opened"]["shown"], (
         f"{page}: on the {screen} the navigation is not on the screen"
-        + (" after a tap on its button" if "before" in seen else "")
+        + (" after a tap on its button" if "at first" in seen else "")
         + f": it lies at x = {seen['opened']['left']} to {seen['opened']['right']}"
     )
 
@@ -440,9 +474,7 @@ def test_navigation_button_shows_the_table_of_contents(visit, page, screen):
 @pytest.mark.parametrize("page", PAGES)
 def test_navigation_link_to_a_chapter_shows_and_leads_there(visit, page, screen):
     seen = visit(page, screen).navigation
-    assert "link" in seen, (
-        f"{page} on the {screen}, {seen['step']}: {seen.get('reason')}"
-    )
+    assert "link" in seen, _stopped(page, screen, seen)
     assert seen["link"]["shown"] and not seen["link"]["covered"], (
         f"{page}: on the {screen} the link to {seen['target']} is not there to tap"
     )
@@ -456,16 +488,34 @@ def test_navigation_link_to_a_chapter_shows_and_leads_there(visit, page, screen)
 @pytest.mark.parametrize("page", PAGES)
 def test_navigation_closes_again(visit, page, screen):
     seen = visit(page, screen).navigation
-    assert "closed" in seen, (
-        f"{page} on the {screen}, {seen['step']}: {seen.get('reason')}"
-    )
-    how = "a tap beside it" if "before" in seen else "its button"
+    assert "closed" in seen, _stopped(page, screen, seen)
+    how = "a tap beside it" if "at first" in seen else "its button"
     assert not seen["closed"]["shown"], (
         f"{page}: on the {screen} {how} does not close the navigation"
     )
     assert seen["closed"]["pageUncovered"], (
         f"{page}: on the {screen} something still lies over the page once the "
         "navigation is closed"
+    )
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_page_contents_open_and_close_on_a_phone(visit, chapter):
+    seen = visit(chapter, "phone").contents
+    assert "closed" in seen, _stopped(chapter, "phone", seen)
+    assert not seen["closed"]["shown"], (
+        f"{chapter}: on the phone a tap beside the page's contents does not close them"
+    )
+    assert seen["closed"]["pageUncovered"], (
+        f"{chapter}: on the phone something still lies over the page once its contents "
+        "are closed"
+    )
+
+
+def _stopped(page, screen, seen):
+    return (
+        f"{page} on the {screen}: the walk stopped before this step, at {seen['step']!r}: "
+        f"{seen.get('reason')}"
     )
 
 
