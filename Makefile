@@ -74,8 +74,9 @@ strict-pdf: strict-book
 	$(MAKE) pdf
 	$(BIN)/python -m pytest tests/site/test_pdf.py
 
-# The built site in headless Chromium (screenshots in _build/screenshots/), and a Binder
-# session simulated here: every chapter run in JupyterLab. Run it after `strict-book`.
+# The built site in headless Chromium, on a desktop and a phone (screenshots in
+# _build/screenshots/), and a Binder session simulated here: every chapter run in JupyterLab.
+# Run it after `strict-book`.
 site-tests: $(VENV)/.dev chromium
 	$(BIN)/python -m pytest tests/site --ignore=tests/site/test_pdf.py
 
