@@ -2,12 +2,14 @@
 
     python scripts/seed_execution_cache.py MIRROR
 
-`make pytest` has nbmake execute every chapter (converted by chapters_as_notebooks.py into
-MIRROR/book/*.ipynb) and write the outputs back. This stores each executed notebook, without
-the memory check that chapters_as_notebooks.py appended, in the execution cache that
-myst-nb reads (`execute_notebooks: cache`): its key is the chapter's code, so the HTML and
-PDF builds that follow find every chapter there, and a chapter whose code differs from what
-nbmake ran is executed as usual. A chapter nbmake did not finish is not stored.
+`make chapters` has nbmake execute every chapter (converted by chapters_as_notebooks.py
+into MIRROR/book/*.ipynb) and write the outputs back. This gives each chapter, as myst-nb
+itself reads it, the outputs nbmake's run produced (the memory check that
+chapters_as_notebooks.py appended is left out), and stores it in the execution cache that
+myst-nb reads (`execute_notebooks: cache`). The cache's key is the chapter's code and its
+cells' options, so the HTML and PDF builds that follow find every chapter there, and a
+chapter that differs from what nbmake ran is executed as usual. A chapter nbmake did not
+finish is not stored.
 """
 
 import sys
@@ -16,6 +18,7 @@ from pathlib import Path
 import nbformat
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
+from myst_nb.core.read import read_myst_markdown_notebook
 
 from chapters_as_notebooks import MEMORY_CHECK, ROOT, tangle
 
@@ -40,12 +43,20 @@ def main(mirror):
         path = mirror / chapter.with_suffix(".ipynb")
         if not path.exists():
             continue  # a page without code, which nbmake does not run
-        notebook = nbformat.read(path, as_version=4)
-        last = notebook.cells[-1] if notebook.cells else None
-        if last is None or last.source != MEMORY_CHECK or not executed(notebook):
+        ran = nbformat.read(path, as_version=4)
+        last = ran.cells[-1] if ran.cells else None
+        if last is None or last.source != MEMORY_CHECK or not executed(ran):
             print(f"{chapter}: not executed to the end by nbmake; left to the build")
             continue
-        notebook.cells.pop()
+        notebook = read_myst_markdown_notebook((ROOT / chapter).read_text("utf-8"))
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        code_ran = [cell for cell in ran.cells[:-1] if cell.cell_type == "code"]
+        if [cell.source for cell in code] != [cell.source for cell in code_ran]:
+            print(f"{chapter}: changed since nbmake ran it; left to the build")
+            continue
+        for cell, cell_ran in zip(code, code_ran, strict=True):
+            cell.outputs = cell_ran.outputs
+            cell.execution_count = cell_ran.execution_count
         bundle = CacheBundleIn(notebook, str(ROOT / chapter))
         cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
         stored += 1

@@ -19,6 +19,11 @@ def _toc():
     return yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
 
 
+def parts():
+    """The parts of the table of contents, each with its caption and chapters."""
+    return _toc()["parts"]
+
+
 def pages():
     """Every page in the table of contents, root first, as paths without suffix."""
     toc = _toc()
