@@ -95,7 +95,9 @@ def site_figures():
     """How many pictures the site's pages show in their text (not the theme's logos)."""
     count = 0
     for page in SITE.rglob("book/*.html"):
-        article = page.read_text(encoding="utf-8").split('<article class="bd-article">', 1)
+        article = page.read_text(encoding="utf-8").split(
+            '<article class="bd-article">', 1
+        )
         if len(article) == 2:
             body = article[1].split("</article>", 1)[0]
             count += len(re.findall(r"<img\b", body))
@@ -123,7 +125,9 @@ def test_every_font_is_embedded():
             if descriptor is None:
                 continue  # the 14 standard fonts of PDF; XeLaTeX uses none of them
             descriptor = descriptor.get_object()
-            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+            if not any(
+                key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+            ):
                 not_embedded.add(str(font.get("/BaseFont")))
     assert not not_embedded
 
@@ -148,5 +152,6 @@ def test_every_page_of_the_site_links_to_the_pdf_beside_it():
         html = page.read_text(encoding="utf-8")
         links = re.findall(r'<a class="book-pdf" href="([^"]+)"', html)
         assert links, f"{page.name} has no link to the PDF"
-        assert all((page.parent / link).resolve() == (SITE / PDF.name) for link in links)
-
+        assert all(
+            (page.parent / link).resolve() == (SITE / PDF.name) for link in links
+        )
