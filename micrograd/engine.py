@@ -55,12 +55,14 @@ class Value:
         return self * -1
 
     def __sub__(self, other):
-        return self + (-other)
+        if isinstance(other, Value):
+            return self + (-other)
+        return self + -_as_float(other)  # a number is checked, then negated: no node for it
 
     def __pow__(self, other):
         exponent = other.data if isinstance(other, Value) else _exponent(other)
         base = self.data
-        if base < 0 and not exponent.is_integer():
+        if base < 0 and math.isfinite(exponent) and not exponent.is_integer():
             raise ValueError(
                 f"({base}) ** {exponent} is not a real number: a negative base needs a "
                 "whole-number exponent"
@@ -124,7 +126,8 @@ class Value:
 
     def max(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        larger = max(self.data, other.data)
+        x, y = self.data, other.data
+        larger = math.nan if math.isnan(x) or math.isnan(y) else max(x, y)
         return Value(larger, (self, other), "max", _max_local_grads)
 
     def _topological_order(self):
@@ -209,9 +212,13 @@ def _exponent(other):
     """A number exponent as a float, or an error that says what an exponent can be."""
     if isinstance(other, bool) or not isinstance(other, numbers.Real):
         raise TypeError(
-            f"the exponent must be a number or a Value, got {type(other).__name__}"
+            "the exponent must be a number or a Value, such as 2 or 0.5; got "
+            f"{type(other).__name__} {other!r}"
         )
-    return _as_float(other)
+    try:
+        return _as_float(other)
+    except OverflowError as error:
+        raise OverflowError(f"the exponent is {error}") from None
 
 
 def _power(base, exponent):
@@ -236,7 +243,9 @@ def _exponent_slope(base, result):
     """base ** y * ln(base): 0 at base 0 (0 ** y is 0 for every y > 0), nan below 0."""
     if _real(base) > 0:
         return result * _log(base)
-    return 0.0 if _real(base) == 0 else math.nan
+    if _real(base) == 0 and not math.isnan(_real(result)):
+        return 0.0
+    return math.nan
 
 
 def _real(x):
@@ -274,7 +283,7 @@ def _tanh_local_grads(out, x):
 
 def _relu_local_grads(out, x):
     """d relu(x)/dx = 1 for x > 0, else 0 (PyTorch's choice at the kink, x = 0)."""
-    return (1.0 if _real(out.data) > 0 else 0.0,)
+    return (0.0 if _real(out.data) <= 0 else 1.0,)  # and 1 for a nan, as in PyTorch
 
 
 def _sigmoid_local_grads(out, x):
@@ -285,9 +294,14 @@ def _sigmoid_local_grads(out, x):
 
 def _max_local_grads(out, x, y):
     """All of the gradient to the larger input, half to each where they are equal."""
-    if _real(x.data) == _real(y.data):
+    x, y = _real(x.data), _real(y.data)
+    if x == y:
         return 0.5, 0.5
-    return (1.0, 0.0) if _real(x.data) > _real(y.data) else (0.0, 1.0)
+    if x > y:
+        return 1.0, 0.0
+    if x < y:
+        return 0.0, 1.0
+    return 1.0, 1.0  # a nan is neither larger nor smaller: all of it to both, as PyTorch
 
 
 def _sum_local_grads(out, *terms):
