@@ -403,3 +403,65 @@ def test_each_operator_agrees_with_torch_over_the_whole_float_range(op, data):
 @given(graph=graphs())
 def test_random_graphs_over_the_whole_float_range_agree_with_torch(graph):
     assert_agrees_with_torch(*graph)
+
+
+# --- The cases that started this, one by one ------------------------------------------------
+
+
+def graph(leaves, *steps):
+    """A graph written out by hand: steps as (op name, operands, number)."""
+    return leaves, [
+        Step(OP_NAMED[name], operands, number) for name, operands, number in steps
+    ]
+
+
+CASES = {
+    "1e-300 / 1e-310": graph([1e-300, 1e-310], ("a / b", (0, 1), None)),
+    "1e-300 / the number 1e-310": graph([1e-300], ("a / c", (0,), 1e-310)),
+    "the number 1e-300 / 1e-310": graph([1e-310], ("c / a", (0,), 1e-300)),
+    "0 / 1e-200": graph([0.0, 1e-200], ("a / b", (0, 1), None)),
+    "1e-200 / 1e-200": graph([1e-200, 1e-200], ("a / b", (0, 1), None)),
+    "1e200 / 1e200": graph([1e200, 1e200], ("a / b", (0, 1), None)),
+    "x / (x * x) at 8.6e-101": graph(
+        [8.6e-101], ("a * b", (0, 0), None), ("a / b", (0, 1), None)
+    ),
+    "x ** relu(x) at -1": graph(
+        [-1.0], ("relu(a)", (0,), None), ("a ** b", (0, 1), None)
+    ),
+    "relu(log(x)) at 5e-324": graph(
+        [5e-324], ("log(a)", (0,), None), ("relu(a)", (1,), None)
+    ),
+    "1e200 ** 2": graph([1e200], ("a ** c", (0,), 2)),
+    "10 ** 400": graph([10.0], ("a ** c", (0,), 400)),
+    "3 ** 10**9": graph([3.0], ("a ** c", (0,), 10**9)),
+    "exp(1000)": graph([1000.0], ("exp(a)", (0,), None)),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_where_floats_get_hard_the_engine_agrees_with_torch(case):
+    assert_agrees_with_torch(*CASES[case])
+
+
+def test_pytorch_divides_a_number_by_a_tensor_through_its_reciprocal_and_we_do_not():
+    # Why the oracle for number / x divides two tensors: PyTorch's number / x is
+    # x.reciprocal() * number, and 1 / 1e-310 overflows.
+    x = torch.tensor(1e-310, dtype=torch.float64)
+    assert (1e-300 / x).item() == math.inf
+    assert (
+        (tensor(1e-300) / x).item() == 1e-300 / 1e-310 == (1e-300 / Value(1e-310)).data
+    )
+
+
+def test_a_base_of_minus_zero_counts_as_zero_where_pytorch_takes_a_square_root():
+    # Why the oracle's base is a + 0.0: PyTorch's (-0.0) ** 0.5 is sqrt(-0.0) = -0.0, with
+    # the slope 0.5 / -0.0 = -inf; its own (-0.0) ** 0.5000001 is 0.0, as C's pow gives.
+    t = torch.tensor(-0.0, dtype=torch.float64, requires_grad=True)
+    root = t**0.5
+    root.backward()
+    assert math.copysign(1, root.item()) == -1 and t.grad.item() == -math.inf
+    assert math.copysign(1, (t**0.5000001).item()) == 1
+    x = Value(-0.0)
+    ours = x**0.5
+    ours.backward()
+    assert math.copysign(1, ours.data) == 1 and x.grad == math.inf
