@@ -367,6 +367,29 @@ def test_numpy_scalars_work_like_python_numbers(op, numpy_type, data):
         assert numpy_value.grad == pytest.approx(python_value.grad, rel=1e-12)
 
 
+@pytest.mark.parametrize("make", [lambda np: np.True_, lambda np: np.bool_(False)])
+def test_a_numpy_bool_is_refused_like_a_python_bool(make):
+    np = pytest.importorskip("numpy")
+    flag = make(np)
+    with pytest.raises(TypeError) as numpy_error:
+        Value(flag)
+    with pytest.raises(TypeError) as python_error:
+        Value(bool(flag))
+    for error in numpy_error, python_error:
+        assert str(error.value).startswith(
+            "a Value holds a number, not a bool: for 0 or 1"
+        )
+    assert f"pass float({flag!r})" in str(numpy_error.value)
+
+
+def test_an_int_too_large_for_a_float_is_refused_saying_how_large_and_what_to_pass():
+    with pytest.raises(OverflowError) as error:
+        Value(10**400)
+    message = str(error.value)
+    assert "an int of 1329 bits is too large for a float" in message
+    assert "pass math.inf" in message
+
+
 @pytest.mark.parametrize("numpy_type", ["float64", "int64"])
 @pytest.mark.parametrize(
     "divide",
