@@ -8,9 +8,11 @@ can amplify that. So PyTorch runs the graph once as it is, then once more for ea
 that node's result moved two ulps up, and once two ulps down (times 1 +- 2**-51); for tanh
 and sigmoid, whose slopes 1 - t*t and s*(1 - s) are good only to an ulp or two of 1, the
 slope is also moved by 2**-51 on its own. Each nudge shows how far rounding at that one node
-can move every number of the graph, and the effects add up, to first order: an answer of ours
-that is further from PyTorch's than that sum (plus two ulps of its own) is not rounding. A nan
-or an inf must be one that PyTorch gives too, unnudged or nudged.
+can move every number of the graph, and the effects add up, to first order. A gradient is
+also a sum of products that the two libraries may add up in different orders, which the
+standard bound for floating-point sums allows for. An answer of ours further from PyTorch's
+than all that (plus two ulps of its own) is not rounding. A nan or an inf must be one that
+PyTorch gives too, unnudged or nudged.
 
 Where the engine differs from PyTorch on purpose, the test holds it to its own rule:
 - Outside the real numbers it raises (log of x <= 0, x / 0, 0 ** negative, negative **
