@@ -11,10 +11,15 @@ def make_moons(n_samples=100, noise=0.1, seed=0):
 
     The upper moon is labelled -1 and the lower one +1; the same seed gives the same data.
     """
-    if n_samples < 2:
-        raise ValueError(f"make_moons needs n_samples >= 2, got {n_samples}")
-    if noise < 0:
-        raise ValueError(f"noise is a standard deviation, so >= 0, got {noise}")
+    if not isinstance(n_samples, numbers.Integral) or n_samples < 2:
+        raise ValueError(
+            f"n_samples is a number of points, a whole number >= 2; got {n_samples!r}"
+        )
+    if not isinstance(noise, numbers.Real) or not 0 <= noise < math.inf:
+        raise ValueError(
+            f"noise is a standard deviation: a finite number >= 0, such as 0.1; "
+            f"got {noise!r}"
+        )
     rng = random.Random(seed)
     upper = n_samples // 2
     X, y = [], []

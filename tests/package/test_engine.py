@@ -367,6 +367,29 @@ def test_numpy_scalars_work_like_python_numbers(op, numpy_type, data):
         assert numpy_value.grad == pytest.approx(python_value.grad, rel=1e-12)
 
 
+@pytest.mark.parametrize("make", [lambda np: np.True_, lambda np: np.bool_(False)])
+def test_a_numpy_bool_is_refused_like_a_python_bool(make):
+    np = pytest.importorskip("numpy")
+    flag = make(np)
+    with pytest.raises(TypeError) as numpy_error:
+        Value(flag)
+    with pytest.raises(TypeError) as python_error:
+        Value(bool(flag))
+    for error in numpy_error, python_error:
+        assert str(error.value).startswith(
+            "a Value holds a number, not a bool: for 0 or 1"
+        )
+    assert f"pass float({flag!r})" in str(numpy_error.value)
+
+
+def test_an_int_too_large_for_a_float_is_refused_saying_how_large_and_what_to_pass():
+    with pytest.raises(OverflowError) as error:
+        Value(10**400)
+    message = str(error.value)
+    assert "an int of 1329 bits is too large for a float" in message
+    assert "pass math.inf" in message
+
+
 @pytest.mark.parametrize("numpy_type", ["float64", "int64"])
 @pytest.mark.parametrize(
     "divide",
@@ -392,6 +415,118 @@ def test_a_power_too_big_for_a_float_is_infinite_with_its_sign_and_so_is_its_slo
     x = Value(1e-200)
     (1 / x).backward()  # d(1/x)/dx = -1/x**2, beyond the largest float
     assert x.grad == -math.inf
+
+
+# --- Where floats get hard: quotients, zero slopes, overflow, nan ---------------------------
+
+
+@pytest.mark.parametrize(
+    "divide",
+    [
+        lambda x, y: Value(x) / Value(y),
+        lambda x, y: Value(x) / y,
+        lambda x, y: x / Value(y),
+    ],
+    ids=["Value / Value", "Value / number", "number / Value"],
+)
+def test_a_quotient_is_exact_where_the_reciprocal_of_the_divisor_overflows(divide):
+    # 1 / 1e-310 is beyond the largest float, but 1e-300 / 1e-310 is 1e10.
+    assert divide(1e-300, 1e-310).data == 1e-300 / 1e-310
+
+
+@pytest.mark.parametrize(
+    "x, y, slope_x, slope_y",
+    [
+        (0.0, 1e-200, 1e200, 0.0),  # as -x / y**2, 0 / 0 (y**2 underflows): nan
+        (1e-200, 1e-200, 1e200, -1e200),  # as -x / y**2, -1e-200 / 0: -inf
+        (1e200, 1e200, 1e-200, -1e-200),  # as -x / y**2, 1e200 / inf: 0
+    ],
+)
+def test_the_slopes_of_a_quotient_hold_at_the_edges_of_the_float_range(
+    x, y, slope_x, slope_y
+):
+    a, b = Value(x), Value(y)
+    (a / b).backward()
+    assert math.isclose(a.grad, slope_x) and math.isclose(b.grad, slope_y)
+
+
+def test_x_over_x_squared_at_a_tiny_x_has_the_slope_minus_one_over_x_squared():
+    x = Value(8.6e-101)
+    (x / (x * x)).backward()
+    assert math.isclose(x.grad, -1 / 8.6e-101**2)  # about -1.35e200, not -inf
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        # relu's slope at -1 is 0; the power's slope in its exponent, ln(-1), is not real.
+        (lambda x: x ** x.relu(), -1.0),
+        # relu's slope at log(5e-324) = -744 is 0; log's slope there, 1/5e-324, overflows.
+        (lambda x: x.log().relu(), 5e-324),
+    ],
+    ids=["x ** relu(x) at -1", "relu(log(x)) at 5e-324"],
+)
+def test_a_zero_slope_passes_nothing_on_not_even_an_infinite_or_nan_one(f, x):
+    v = Value(x)
+    f(v).backward()
+    assert v.grad == 0.0
+
+
+def test_every_result_too_large_for_a_float_is_infinite_whatever_the_operation():
+    assert (Value(1e200) * 1e200).data == math.inf
+    assert (Value(1e200) ** 2).data == math.inf  # Python's 1e200 ** 2 raises instead
+    assert (Value(1000.0).exp()).data == math.inf  # and so does math.exp(1000)
+    assert (Value(-1e200) ** 3).data == -math.inf
+    huge = Value(10) ** 400  # a float, not Python's exact int of 401 digits
+    assert type(huge.data) is float and (huge + 1.0).data == math.inf
+    # A whole exponent is a float too, so this takes no time (as an int it would compute
+    # all 477 million digits of the answer).
+    assert (Value(3) ** 10**9).data == math.inf
+
+
+def test_an_exponent_too_large_for_a_float_is_refused_saying_so():
+    with pytest.raises(OverflowError, match="exponent.*too large for a float"):
+        Value(2.0) ** 10**5000  # more digits than Python will turn into a string
+
+
+@pytest.mark.parametrize(
+    "base, exponent, expected",
+    [(-0.5, math.inf, 0.0), (-2.0, math.inf, math.inf), (-1.0, math.inf, 1.0)]
+    + [(-2.0, -math.inf, 0.0), (-0.5, -math.inf, math.inf)],
+)
+def test_an_infinite_exponent_of_a_negative_base_gives_ieees_answer(
+    base, exponent, expected
+):
+    # IEEE 754 (and C, Python's float, PyTorch) count an infinite exponent as even.
+    assert (Value(base) ** exponent).data == expected == base**exponent
+    assert (Value(base) ** Value(exponent)).data == expected
+
+
+@pytest.mark.parametrize("base", [-2.0, 0.0, 2.0])
+def test_a_nan_exponent_gives_nan_and_is_no_error(base):
+    assert math.isnan((Value(base) ** math.nan).data)
+
+
+def test_max_with_a_nan_is_nan_and_passes_its_gradient_to_both_inputs():
+    for x, y in [(math.nan, 1.0), (1.0, math.nan)]:
+        a, b = Value(x), Value(y)
+        out = a.max(b)
+        out.backward()
+        assert math.isnan(out.data)  # Python's max(1.0, nan) would be 1.0
+        assert (a.grad, b.grad) == (1.0, 1.0)  # as PyTorch's maximum
+
+
+def test_relu_of_a_nan_is_nan_and_lets_the_gradient_through():
+    x = Value(math.nan)
+    out = x.relu()
+    out.backward()
+    assert math.isnan(out.data) and x.grad == 1.0  # as PyTorch: nan is not <= 0
+
+
+@pytest.mark.parametrize("bad", ["a", None, True, 1j])
+def test_subtracting_a_non_number_is_refused_as_adding_one_is(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(1.0) - bad
 
 
 # --- Code written for karpathy's micrograd --------------------------------------------------

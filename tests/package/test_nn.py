@@ -9,6 +9,7 @@ import random
 import re
 import tracemalloc
 
+import numpy as np
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
@@ -309,6 +310,90 @@ def test_the_wrong_number_of_inputs_raises_naming_both(make, expected, given_cou
     assert re.search(rf"\b{given_count}\b", message), message
 
 
+def test_an_mlp_needs_a_list_of_sizes_not_a_string_of_digits():
+    with pytest.raises(
+        ValueError, match=r"list of at least one layer size.*nouts='16'"
+    ):
+        MLP(2, "16")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Neuron(1),
+        lambda: Layer(1, 3),
+        lambda: MLP(1, [1]),
+        lambda: MLP(1, [4, 1]),
+    ],
+    ids=["Neuron(1)", "Layer(1, 3)", "MLP(1, [1])", "MLP(1, [4, 1])"],
+)
+@pytest.mark.parametrize(
+    "bare", [2.0, 2, Value(2.0), np.float32(2.0), np.int64(2)], ids=repr
+)
+def test_a_module_with_one_input_takes_it_bare(make, bare):
+    module = make()
+
+    def numbers(out):
+        return [o.data for o in out] if isinstance(out, list) else out.data
+
+    assert numbers(module(bare)) == numbers(module([2.0]))
+
+
+def test_a_bare_number_for_a_neuron_with_several_inputs_says_how_many_it_takes():
+    with pytest.raises(ValueError, match="takes 2 inputs, got 1"):
+        MLP(2, [3, 1])(2.0)
+
+
+@pytest.mark.parametrize(
+    "bad, mentions",
+    [
+        ({1.0: 5.0, 2.0: 6.0}, "dict, whose keys would be read: pass list(x.values())"),
+        ({1.0, 2.0}, "set, which keeps no order: pass a list"),
+        (frozenset({1.0, 2.0}), "frozenset, which keeps no order"),
+        ("12", "str '12': convert it to numbers first"),
+        (b"12", "bytes b'12': convert it to numbers first"),
+        ((x for x in [1.0, 2.0]), "generator, which has no length: pass list(x)"),
+        (iter([1.0, 2.0]), "which has no length: pass list(x)"),
+    ],
+    ids=["dict", "set", "frozenset", "str", "bytes", "generator", "iterator"],
+)
+def test_inputs_that_are_not_an_ordered_list_are_refused_saying_what_to_pass(
+    bad, mentions
+):
+    # A dict of two numbers has two keys, which karpathy's zip would read as the inputs.
+    with pytest.raises(TypeError) as error:
+        MLP(2, [3, 1])(bad)
+    message = str(error.value)
+    assert message.startswith("a neuron's inputs must be a list (or tuple)"), message
+    assert mentions in message, message
+
+
+@pytest.mark.parametrize(
+    "x, position, mentions",
+    [
+        ([1.0, "a", 3.0], 1, "real number, such as 2 or 0.5; got str 'a'"),
+        ([1.0, 2.0, None], 2, "got NoneType None"),
+        ([True, 2.0, 3.0], 0, "not a bool: for 0 or 1, pass float(True)"),
+        ([1.0, 2.0, np.True_], 2, "not a bool"),
+        ([1.0, [2.0], 3.0], 1, "got list [2.0]"),
+    ],
+)
+def test_an_input_that_is_not_a_number_is_named_by_its_position(x, position, mentions):
+    with pytest.raises(TypeError) as error:
+        MLP(3, [2, 1])(x)
+    message = str(error.value)
+    assert message.startswith(f"input {position}: a Value holds"), message
+    assert mentions in message, message
+
+
+def test_numpy_arrays_and_tuples_are_inputs_as_good_as_lists():
+    random.seed(0)
+    model = MLP(3, [4, 1])
+    x = [0.5, -1.0, 2.0]
+    assert model(np.array(x)).data == model(tuple(x)).data == model(x).data
+
+
+# --- Gradients ------------------------------------------------------------------------------
 # --- Gradients ------------------------------------------------------------------------------
 
 
@@ -536,6 +621,70 @@ def test_losses_refuse_empty_lists(loss):
         loss([], [])
 
 
+LOSSES_AND_A_GOOD_TARGET = [(mse_loss, 0.5), (hinge_loss, 1), (bce_loss, 1)]
+
+
+@pytest.mark.parametrize("loss, good", LOSSES_AND_A_GOOD_TARGET)
+@pytest.mark.parametrize(
+    "bad, mentions",
+    [
+        ("a", "real number, such as 2 or 0.5; got str 'a'"),
+        (None, "got NoneType None"),
+        (True, "not a bool"),
+        (1 + 2j, "got complex"),
+    ],
+)
+def test_losses_name_a_target_that_is_not_a_number(loss, good, bad, mentions):
+    with pytest.raises(TypeError) as error:
+        loss([Value(0.5), Value(-0.5)], [good, bad])
+    message = str(error.value)
+    assert message.startswith("target 1: a Value holds"), message
+    assert mentions in message, message
+
+
+@pytest.mark.parametrize("loss, good", LOSSES_AND_A_GOOD_TARGET)
+def test_losses_name_a_prediction_that_is_not_a_number(loss, good):
+    with pytest.raises(TypeError, match=r"^prediction 0: a Value holds .*str 'a'"):
+        loss(["a"], [good])
+
+
+@pytest.mark.parametrize("loss, good", LOSSES_AND_A_GOOD_TARGET)
+@pytest.mark.parametrize(
+    "predictions, targets, mentions",
+    [
+        (Value(0.5), "good", "the predictions must be a list (or tuple)"),
+        ([Value(0.5)], "good bare", "the targets must be a list (or tuple)"),
+        ([Value(0.5)], "good in a dict", "dict, whose keys would be read"),
+        ({Value(0.5)}, "good", "set, which keeps no order"),
+    ],
+)
+def test_losses_refuse_what_is_not_a_list_saying_what_to_pass(
+    loss, good, predictions, targets, mentions
+):
+    targets = {
+        "good": [good],
+        "good bare": good,
+        "good in a dict": {"first": good},
+    }[targets]
+    with pytest.raises(TypeError) as error:
+        loss(predictions, targets)
+    assert mentions in str(error.value), str(error.value)
+
+
+@pytest.mark.parametrize("loss, good", LOSSES_AND_A_GOOD_TARGET)
+@pytest.mark.parametrize("missing", [math.nan, math.inf, -math.inf, Value(math.nan)])
+def test_losses_refuse_a_target_that_is_not_finite_a_missing_value(loss, good, missing):
+    with pytest.raises(ValueError) as error:
+        loss([Value(0.5), Value(0.1)], [good, missing])
+    message = str(error.value)
+    assert message.startswith("target 1 is "), message
+    assert "finite number" in message and "leave the example out" in message
+
+
+def test_an_infinite_prediction_is_the_networks_answer_and_the_loss_reports_it():
+    assert mse_loss([Value(math.inf)], [1.0]).data == math.inf
+
+
 @pytest.mark.parametrize("loss", [mse_loss, hinge_loss, bce_loss])
 def test_losses_accept_plain_numbers_as_predictions(loss):
     labels = [1, 0] if loss is bce_loss else [1, -1]
@@ -590,10 +739,23 @@ def test_make_moons_needs_two_samples(n_samples):
         make_moons(n_samples=n_samples)
 
 
-@pytest.mark.parametrize("noise", [-0.1, -1e-9])
-def test_make_moons_noise_is_not_negative(noise):
-    with pytest.raises(ValueError, match="noise"):
+@pytest.mark.parametrize("noise", [-0.1, -1e-9, math.nan, math.inf, "0.1", None])
+def test_make_moons_noise_is_a_finite_number_not_below_zero(noise):
+    # A nan or infinite noise would quietly make points at nan or infinity.
+    with pytest.raises(ValueError) as error:
         make_moons(noise=noise)
+    message = str(error.value)
+    assert message.startswith("noise is a standard deviation: a finite number >= 0")
+    assert message.endswith(f"got {noise!r}"), message
+
+
+@pytest.mark.parametrize("n_samples", [2.5, "100", None])
+def test_make_moons_needs_a_whole_number_of_samples(n_samples):
+    with pytest.raises(ValueError) as error:
+        make_moons(n_samples=n_samples)
+    message = str(error.value)
+    assert "n_samples is a number of points, a whole number >= 2" in message
+    assert message.endswith(f"got {n_samples!r}"), message
 
 
 # --- karpathy's demo training loop ----------------------------------------------------------
