@@ -103,6 +103,33 @@ class MLP(Module):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
 
 
+def _check_sequence(x, what):
+    """Refuse anything but an ordered collection as `what`, saying what to pass instead."""
+    if isinstance(x, Mapping):
+        got = f"a {type(x).__name__}, whose keys would be read: pass list(x.values())"
+    elif isinstance(x, Set):
+        got = f"a {type(x).__name__}, which keeps no order: pass a list, in order"
+    elif isinstance(x, (str, bytes)):
+        got = f"{type(x).__name__} {x!r}: convert it to numbers first"
+    elif isinstance(x, (Value, numbers.Number)):
+        got = f"the single number {x!r}: pass a list, even of one"
+    elif not hasattr(x, "__len__"):
+        got = f"a {type(x).__name__}, which has no length: pass list(x)"
+    else:
+        return
+    raise TypeError(f"{what} must be a list (or tuple) of numbers or Values; got {got}")
+
+
+def _refuse_non_numbers(items, name):
+    """Raise for the first of `items` that a Value refuses, saying which one it is."""
+    for i, item in enumerate(items):
+        if not isinstance(item, Value):
+            try:
+                Value(item)
+            except (TypeError, OverflowError) as error:
+                raise type(error)(f"{name} {i}: {error}") from None
+
+
 def _check_pairs(predictions, targets):
     """Losses compare two lists of numbers or Values, of equal, non-zero length, with
     finite targets; say what is wrong, rather than compute something else."""
@@ -188,7 +215,14 @@ def cross_entropy_loss(logits, labels):
     Each logits[i] holds one score per class; labels[i] is the number of the right class,
     0 to C - 1. Computed stably: the largest score is subtracted before exponentiating.
     """
-    _check_pairs(logits, labels)
+    _check_sequence(logits, "the logits")
+    _check_sequence(labels, "the labels")
+    if len(logits) != len(labels):
+        raise ValueError(
+            f"got logits for {len(logits)} examples but {len(labels)} labels"
+        )
+    if not logits:
+        raise ValueError("a loss needs at least one prediction")
     classes = len(logits[0]) if isinstance(logits[0], (list, tuple)) else 0
     for i, scores in enumerate(logits):
         is_a_row = isinstance(scores, (list, tuple))
@@ -197,6 +231,7 @@ def cross_entropy_loss(logits, labels):
                 f"logits {i} should be a list of one score per class, as many as in logits "
                 f"0 (at least 2), got {scores!r}"
             )
+        _refuse_non_numbers(scores, f"logits {i}, score")
     _check_labels(
         labels,
         lambda y: isinstance(y, int) and not isinstance(y, bool) and 0 <= y < classes,
@@ -215,30 +250,3 @@ def cross_entropy_loss(logits, labels):
 def l2_penalty(parameters):
     """The sum of squares of the parameters; the caller scales it (e.g. by 1e-4)."""
     return sum(p * p for p in parameters)
-
-
-def _check_sequence(x, what):
-    """Refuse anything but an ordered collection as `what`, saying what to pass instead."""
-    if isinstance(x, Mapping):
-        got = f"a {type(x).__name__}, whose keys would be read: pass list(x.values())"
-    elif isinstance(x, Set):
-        got = f"a {type(x).__name__}, which keeps no order: pass a list, in order"
-    elif isinstance(x, (str, bytes)):
-        got = f"{type(x).__name__} {x!r}: convert it to numbers first"
-    elif isinstance(x, (Value, numbers.Number)):
-        got = f"the single number {x!r}: pass a list, even of one"
-    elif not hasattr(x, "__len__"):
-        got = f"a {type(x).__name__}, which has no length: pass list(x)"
-    else:
-        return
-    raise TypeError(f"{what} must be a list (or tuple) of numbers or Values; got {got}")
-
-
-def _refuse_non_numbers(items, name):
-    """Raise for the first of `items` that a Value refuses, saying which one it is."""
-    for i, item in enumerate(items):
-        if not isinstance(item, Value):
-            try:
-                Value(item)
-            except (TypeError, OverflowError) as error:
-                raise type(error)(f"{name} {i}: {error}") from None
