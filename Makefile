@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 LINTED := tangle tests micrograd book/code_so_far.py book/_ext scripts benchmarks
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
-.PHONY: book test tangle check-tangle lint pytest strict-book site-tests chromium wheel clean
+.PHONY: book test tangle check-tangle lint pytest strict-book site-tests chromium wheel colab clean
 
 book: $(VENV)/.book
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
@@ -27,9 +28,13 @@ tangle: $(VENV)/.book
 check-tangle: $(VENV)/.book
 	$(BIN)/python -m tangle --check
 
+# ruff on the Python; the workflows against GitHub's schema for them, then zizmor's security
+# audits (offline: it looks nothing up about the actions they use).
 lint: $(VENV)/.dev
 	$(BIN)/ruff check $(wildcard $(LINTED))
 	$(BIN)/ruff format --check $(wildcard $(LINTED))
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
+	$(BIN)/zizmor --offline --quiet $(WORKFLOWS)
 
 # The tests, and every chapter as a notebook in a fresh kernel (nbmake runs `.ipynb` only).
 # tests/site needs the built book: `site-tests` runs it, after `strict-book`.
@@ -58,6 +63,12 @@ chromium:
 			exit 1; \
 		fi; \
 	fi
+
+# The chapters as notebooks for Colab, made from the built site's executed chapters, and the
+# wheels their first cell installs there, in _build/colab/: what the publish workflow pushes
+# to the branch the site's Colab buttons lead to. Run it after `make book`.
+colab: $(VENV)/.book
+	$(BIN)/python scripts/colab_notebooks.py build _build/colab
 
 # The wheel, installed into a fresh environment for each Python, tested from outside the repo.
 wheel: $(VENV)/.dev
