@@ -7,7 +7,7 @@
 `book/_ext/colab_button.py` names (and the site's Colab buttons point at):
 
     book/NAME.ipynb   each chapter that has code, as the site executed it, with one more
-                      cell at the top that sets Colab up (`SETUP_CELL`)
+                      cell before its first code cell that sets Colab up (`SETUP_CELL`)
     wheels/           the package (micrograd-book), and micrograd-book-chapters: what
                       `load` and `extend` need, the tangler, `code_so_far.py` and the
                       chapters' sources; both at the book's version
@@ -73,12 +73,13 @@ if "google.colab" in sys.modules:
     pip = [sys.executable, "-m", "pip", "install", "--quiet", *wheels]
     installed = subprocess.run(pip, capture_output=True, text=True)
     if installed.returncode != 0:
-        raise RuntimeError(f"pip could not install the book's code:\\n{installed.stderr}")
+        raise RuntimeError(f"could not install the book's code:\\n{installed.stderr}")
     importlib.invalidate_caches()
     import CHAPTERS_PACKAGE
 
-    if str(CHAPTERS_PACKAGE.BOOK) not in sys.path:
-        sys.path.insert(0, str(CHAPTERS_PACKAGE.BOOK))
+    book = str(CHAPTERS_PACKAGE.BOOK)
+    if book not in sys.path:
+        sys.path.insert(0, book)  # where code_so_far is
     print("Colab is set up: the book's package and code_so_far are installed")
 """.replace("CHAPTERS_PACKAGE", CHAPTERS_PACKAGE)
 
@@ -111,19 +112,21 @@ dependencies = [
 ]
 
 [tool.setuptools]
-packages = ["{package}", "{package}.tangle"]
+packages = ["{package}", "{package}.book", "{package}.tangle"]
 
 [tool.setuptools.package-data]
-{package} = ["pyproject.toml", "_toc.yml", "book/*.md", "book/*.py"]
+{package} = ["pyproject.toml", "_toc.yml"]
+"{package}.book" = ["*.md"]
 """
 
 BRANCH_README = """\
 # Notebooks for Colab
 
-Written by the publish workflow (`.github/workflows/publish.yml` on `{branch}`), from
-commit {commit}: every push replaces this branch with one new commit, so do not commit here.
-The chapters are in `book/`, the book's Colab buttons open them; `wheels/` holds what their
-first cell installs in Colab. The sources are the chapters on `{branch}`.
+Written by the publish workflow (`.github/workflows/publish.yml` on `{branch}`) from
+commit {commit}. Every publication replaces this branch with one new commit: do not
+commit here. `book/` holds the chapters as notebooks, which the book's Colab buttons open;
+`wheels/` what their first cell installs in Colab. Their sources are the chapters on
+`{branch}`.
 """
 
 
@@ -175,14 +178,16 @@ def build(folder, executed=EXECUTED):
 
 
 def colab_notebook(notebook, wheel_urls):
-    """The notebook with the set-up cell first (its other cells as they were)."""
+    """The notebook with the set-up cell before its first code cell (after the title and
+    the opening paragraphs); its own cells as they were."""
     import nbformat
 
-    wheels = "[\n" + "".join(f"        {url!r},\n" for url in wheel_urls) + "    ]"
+    wheels = "[\n" + "".join(f'        "{url}",\n' for url in wheel_urls) + "    ]"
     cell = nbformat.v4.new_code_cell(SETUP_CELL.replace("WHEELS_HERE", wheels))
     cell.id = SETUP_CELL_ID
     cell.metadata["tags"] = [SETUP_CELL_ID]
-    notebook.cells.insert(0, cell)
+    kinds = [c.cell_type for c in notebook.cells]
+    notebook.cells.insert(kinds.index("code"), cell)
     nbformat.validate(notebook)
     return notebook
 

@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -105,9 +104,16 @@ def colab_links(page):
 
 
 def setup_cell(notebook):
-    cell = notebook.cells[0]
-    assert cell.id == colab_notebooks.SETUP_CELL_ID, "the first cell is not the set-up"
+    """The set-up cell, which must come before every other code cell."""
+    cell = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    assert cell.id == colab_notebooks.SETUP_CELL_ID, (
+        "the first code cell is not the set-up"
+    )
     return cell
+
+
+def without_setup_cell(notebook):
+    return [cell for cell in notebook.cells if cell.id != colab_notebooks.SETUP_CELL_ID]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -124,14 +130,13 @@ def test_colab_button_opens_the_published_notebook_of_this_chapter(published, ch
     assert published_notebook, f"the workflow publishes nothing at {links[0]}"
     notebook = nbformat.reads(published_notebook.decode(), as_version=4)
     executed = nbformat.read(EXECUTED / f"{chapter}.ipynb", as_version=4)
-    # The chapter as the site ran it, outputs included, after the set-up cell.
+    # The chapter as the site ran it, outputs included, and the set-up cell.
     setup_cell(notebook)
-    assert notebook.cells[1:] == executed.cells
+    assert without_setup_cell(notebook) == executed.cells
     assert notebook.metadata == executed.metadata
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     loads = f'load("{Path(chapter).name}")'
-    assert loads in notebook.cells[1].source, (
-        f"the published {chapter} does not {loads}"
-    )
+    assert loads in code[1], f"the published {chapter} does not start with {loads}"
 
 
 def test_the_setup_cell_installs_wheels_published_beside_the_notebooks(published):
@@ -254,7 +259,7 @@ def test_published_notebook_runs_to_the_end_in_colab(published, chapter, tmp_pat
     workdir = tmp_path / "content"  # Colab's working folder: empty
     workdir.mkdir()
     run(notebook, colab, workdir)
-    outputs = [o.get("text", "") for o in notebook.cells[0].outputs]
+    outputs = [o.get("text", "") for o in setup_cell(notebook).outputs]
     assert "Colab is set up" in "".join(outputs)
     origins = json.loads(notebook.cells[-1].outputs[0]["text"])
     version = colab_notebooks.version()
@@ -275,10 +280,10 @@ def test_setup_cell_does_nothing_outside_colab(published, tmp_path):
     """In a kernel of the book's own environment, as Binder's or a reader's Jupyter."""
     folder, _ = published
     notebook = nbformat.read(folder / f"{CHAPTERS[0]}.ipynb", as_version=4)
-    probe = textwrap.dedent("""\
-        import importlib.util, sys
-        print("google.colab" in sys.modules, importlib.util.find_spec("code_so_far"))
-    """)
+    probe = (
+        "import importlib.util, sys\n"
+        'print("google.colab" in sys.modules, importlib.util.find_spec("code_so_far"))'
+    )
     notebook.cells = [setup_cell(notebook), nbformat.v4.new_code_cell(probe)]
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
