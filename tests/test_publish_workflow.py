@@ -7,11 +7,18 @@ tests check against every Colab button (tests/site/test_colab.py).
 """
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import colab_notebooks  # noqa: E402
+
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "publish.yml").read_text())
 JOBS = WORKFLOW["jobs"]
 # YAML 1.1, which PyYAML reads, takes the key `on` for True.
@@ -37,8 +44,7 @@ def make_recipe(target):
 
 
 def test_it_publishes_every_push_to_the_books_branch():
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    assert TRIGGERS["push"]["branches"] == [config["repository"]["branch"]]
+    assert TRIGGERS["push"]["branches"] == [CONFIG["repository"]["branch"]]
 
 
 def test_site_pdf_and_notebooks_are_all_built_before_anything_is_published():
@@ -86,3 +92,50 @@ def test_it_builds_with_binders_python():
     runtime = (ROOT / "runtime.txt").read_text().strip().removeprefix("python-")
     for job in ["build", "notebooks"]:
         assert action(job, "actions/setup-python")["with"]["python-version"] == runtime
+
+
+def git(*arguments):
+    command = ["git", *map(str, arguments)]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def clone_of(tmp_path, origin):
+    """A repository whose `origin` is `origin`, its pushes landing in a local bare one."""
+    github, clone = tmp_path / "github.git", tmp_path / "clone"
+    git("init", "--quiet", "--bare", github)
+    git("init", "--quiet", clone)
+    git("-C", clone, "remote", "add", "origin", origin)
+    git("-C", clone, "config", f"url.{github}.insteadOf", origin)
+    git("-C", clone, "config", "user.name", "test")
+    git("-C", clone, "config", "user.email", "test@localhost")
+    return clone, github
+
+
+def folder_of(path, files):
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    return path
+
+
+def test_push_replaces_the_branch_with_one_commit_of_the_folder(tmp_path):
+    clone, github = clone_of(tmp_path, CONFIG["repository"]["url"])
+    first = folder_of(tmp_path / "first", {"README.md": "1", "book/a.ipynb": "{}"})
+    second = folder_of(tmp_path / "second", {"book/b.ipynb": "{}", "wheels/w.whl": "w"})
+    branch = colab_notebooks.PUBLISHED_BRANCH
+    for folder in [first, second]:
+        colab_notebooks.push(folder, repository=clone)
+    files = git("--git-dir", github, "ls-tree", "-r", "--name-only", branch).split()
+    assert files == ["book/b.ipynb", "wheels/w.whl"]
+    assert git("--git-dir", github, "rev-list", "--count", branch).strip() == "1"
+    # The clone's own branches, index and files are as they were: empty.
+    assert git("-C", clone, "status", "--porcelain") == ""
+    assert git("-C", clone, "for-each-ref", "refs/heads") == ""
+
+
+def test_push_refuses_a_remote_the_colab_links_do_not_lead_to(tmp_path):
+    clone, github = clone_of(tmp_path, "https://github.com/someone-else/a-fork")
+    folder = folder_of(tmp_path / "folder", {"README.md": "1"})
+    with pytest.raises(SystemExit, match="the Colab links lead to"):
+        colab_notebooks.push(folder, repository=clone)
+    assert git("--git-dir", github, "branch", "--list") == ""
