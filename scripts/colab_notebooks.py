@@ -57,12 +57,12 @@ EXECUTED = ROOT / "_build" / "html" / "_sources"
 CHAPTERS_PACKAGE = "micrograd_book_chapters"
 SETUP_CELL_ID = "colab-setup"
 
-# The first cell of every published notebook. `WHEELS_HERE` becomes the list of the wheels'
-# addresses. Its messages are what a reader sees if Colab cannot install them.
+# The first code cell of every published notebook; `WHEELS_HERE` becomes the list of the
+# wheels' addresses. If Colab cannot install them, the reader sees pip's own message.
 SETUP_CELL = """\
-# Google Colab has neither this book's package nor the code that gives each chapter the
-# code of the chapters before it: there, this cell installs both, as the book was when
-# this notebook was published. Anywhere else it does nothing.
+# Google Colab has neither this book's package nor `code_so_far`, which gives each chapter
+# the code of the chapters before it. There, this cell installs both, as the book was when
+# this notebook was published; anywhere else it does nothing.
 import sys
 
 if "google.colab" in sys.modules:
@@ -156,10 +156,10 @@ def build(folder, executed=EXECUTED):
     """Write the notebooks, the wheels and the branch's README into `folder`."""
     import nbformat
 
-    repository_url = book_config()["repository"]["url"]
+    repository = book_config()["repository"]
     shutil.rmtree(folder, ignore_errors=True)
     wheels = build_wheels(folder / WHEELS)
-    urls = [published_file_url(repository_url, f"{WHEELS}/{w.name}") for w in wheels]
+    urls = [published_file_url(repository["url"], f"{WHEELS}/{w.name}") for w in wheels]
     for page in notebook_pages():
         source = executed / f"{page}.ipynb"
         if not source.is_file():
@@ -171,7 +171,7 @@ def build(folder, executed=EXECUTED):
         target = folder / notebook_path(page)
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
-    branch = book_config()["repository"].get("branch", "main")
+    branch = repository.get("branch", "main")
     readme = BRANCH_README.format(branch=branch, commit=source_commit())
     (folder / "README.md").write_text(readme, encoding="utf-8")
     print(f"notebooks for Colab and their wheels in {folder}/")
@@ -187,7 +187,8 @@ def colab_notebook(notebook, wheel_urls):
     cell.id = SETUP_CELL_ID
     cell.metadata["tags"] = [SETUP_CELL_ID]
     kinds = [c.cell_type for c in notebook.cells]
-    notebook.cells.insert(kinds.index("code"), cell)
+    first_code = kinds.index("code") if "code" in kinds else len(kinds)
+    notebook.cells.insert(first_code, cell)
     nbformat.validate(notebook)
     return notebook
 
@@ -226,6 +227,8 @@ def stage_chapters(staging):
 
 def push(folder, repository=ROOT, remote="origin"):
     """Make `folder` the only commit of the published branch, on `remote`."""
+    if not (folder / "README.md").is_file():
+        raise SystemExit(f"{folder}: nothing to publish; write it first (make colab)")
     expected = book_config()["repository"]["url"]
     found = git(repository, "config", "--get", f"remote.{remote}.url")
     if _owner_and_name(found) != tuple(s.lower() for s in github_repository(expected)):

@@ -121,12 +121,15 @@ def folder_of(path, files):
 def test_push_replaces_the_branch_with_one_commit_of_the_folder(tmp_path):
     clone, github = clone_of(tmp_path, CONFIG["repository"]["url"])
     first = folder_of(tmp_path / "first", {"README.md": "1", "book/a.ipynb": "{}"})
-    second = folder_of(tmp_path / "second", {"book/b.ipynb": "{}", "wheels/w.whl": "w"})
+    second = folder_of(
+        tmp_path / "second",
+        {"README.md": "2", "book/b.ipynb": "{}", "wheels/w.whl": "w"},
+    )
     branch = colab_notebooks.PUBLISHED_BRANCH
     for folder in [first, second]:
         colab_notebooks.push(folder, repository=clone)
     files = git("--git-dir", github, "ls-tree", "-r", "--name-only", branch).split()
-    assert files == ["book/b.ipynb", "wheels/w.whl"]
+    assert files == ["README.md", "book/b.ipynb", "wheels/w.whl"]
     assert git("--git-dir", github, "rev-list", "--count", branch).strip() == "1"
     # The clone's own branches, index and files are as they were: empty.
     assert git("-C", clone, "status", "--porcelain") == ""

@@ -26,7 +26,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
-from book_toc import ROOT, chapters, config
+from book_toc import ROOT, chapters, config, pages
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import colab_notebooks  # noqa: E402
@@ -137,6 +137,11 @@ def test_colab_button_opens_the_published_notebook_of_this_chapter(published, ch
     code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     loads = f'load("{Path(chapter).name}")'
     assert loads in code[1], f"the published {chapter} does not start with {loads}"
+
+
+@pytest.mark.parametrize("page", [page for page in pages() if page not in CHAPTERS])
+def test_pages_without_code_have_no_colab_button(page):
+    assert not colab_links(page), f"{page} is no notebook, yet has a Colab button"
 
 
 def test_the_setup_cell_installs_wheels_published_beside_the_notebooks(published):
