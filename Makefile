@@ -46,8 +46,10 @@ strict-book: $(VENV)/.book
 	rm -rf _build/html _build/jupyter_execute
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 
-# The built site in headless Chromium (screenshots in _build/screenshots/), and a Binder
-# session simulated here: every chapter run in JupyterLab. Run it after `strict-book`.
+# The built site in headless Chromium (screenshots in _build/screenshots/), a Binder
+# session simulated here (every chapter run in JupyterLab), and the Colab buttons: each
+# leads to the notebook the publish workflow pushes, and one such notebook runs in a fresh
+# environment like Colab's. Run it after `strict-book`.
 site-tests: $(VENV)/.dev chromium
 	$(BIN)/python -m pytest tests/site
 
