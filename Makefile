@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 LINTED := tangle tests micrograd book/code_so_far.py book/_ext scripts benchmarks
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
-.PHONY: book pdf test tangle check-tangle lint tests chapters strict-book strict-pdf \
+.PHONY: book pdf colab test tangle check-tangle lint tests chapters strict-book strict-pdf \
 	site-tests chromium latex wheel clean
 
 # The execution cache of myst-nb (see `execute` in _config.yml).
@@ -50,9 +51,13 @@ tangle: $(VENV)/.book
 check-tangle: $(VENV)/.book
 	$(BIN)/python -m tangle --check
 
+# ruff on the Python; the workflows against GitHub's schema for them, then zizmor's security
+# audits (offline: it looks nothing up about the actions they use).
 lint: $(VENV)/.dev
 	$(BIN)/ruff check $(wildcard $(LINTED))
 	$(BIN)/ruff format --check $(wildcard $(LINTED))
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
+	$(BIN)/zizmor --offline --quiet $(WORKFLOWS)
 
 # Every test but those of the built site (tests/site, run by `site-tests`).
 tests: $(VENV)/.dev
@@ -75,8 +80,9 @@ strict-pdf: strict-book
 	$(BIN)/python -m pytest tests/site/test_pdf.py
 
 # The built site in headless Chromium, on a desktop and a phone (screenshots in
-# _build/screenshots/), and a Binder session simulated here: every chapter run in JupyterLab.
-# Run it after `strict-book`.
+# _build/screenshots/), a Binder session simulated here (every chapter run in JupyterLab),
+# and the Colab buttons: each leads to the notebook the publish workflow pushes, and one such
+# notebook runs in a fresh environment like Colab's. Run it after `strict-book`.
 site-tests: $(VENV)/.dev chromium
 	$(BIN)/python -m pytest tests/site --ignore=tests/site/test_pdf.py
 
@@ -107,6 +113,11 @@ latex:
 		fi; \
 	fi
 
+# The chapters as notebooks for Colab, made from the built site's executed chapters, and the
+# wheels their first cell installs there, in _build/colab/: what the publish workflow pushes
+# to the branch the site's Colab buttons lead to. Run it after `make book`.
+colab: $(VENV)/.book
+	$(BIN)/python scripts/colab_notebooks.py build _build/colab
 # The wheel, installed into a fresh environment for each Python, tested from outside the repo.
 wheel: $(VENV)/.dev
 	$(BIN)/python scripts/test_wheel.py

@@ -23,6 +23,9 @@ def build(book, cell):
     shutil.copytree(ROOT / "book" / "images", book / "book" / "images")
     shutil.copy(ROOT / "book" / "references.bib", book / "book" / "references.bib")
     shutil.copytree(ROOT / "book" / "_ext", book / "book" / "_ext")
+    # The book's extensions read the package's settings with the tangler.
+    shutil.copytree(ROOT / "tangle", book / "tangle")
+    shutil.copy(ROOT / "pyproject.toml", book / "pyproject.toml")
     (book / "_toc.yml").write_text("format: jb-book\nroot: index\n")
     page = f"{FRONT_MATTER}---\n\n# A page\n\n```{{code-cell}} ipython3\n{cell}\n```\n"
     (book / "index.md").write_text(page)
