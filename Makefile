@@ -15,6 +15,11 @@ EXECUTION_CACHE := _build/.jupyter_cache
 LATEX_PACKAGES := latexmk texlive-xetex texlive-latex-extra texlive-fonts-recommended \
 	texlive-plain-generic fonts-freefont-otf xindy librsvg2-bin
 PDF := _build/latex/micrograd-line-by-line.pdf
+HAVE_LATEX := command -v xelatex >/dev/null && command -v latexmk >/dev/null \
+	&& command -v xindy >/dev/null && command -v rsvg-convert >/dev/null
+# One installation with apt at a time: CI starts those of TeX and Chromium early, in the
+# background (.ci/run), and a target that needs one waits here until it is done.
+APT_LOCK := /tmp/micrograd-book-apt.lock
 
 book: $(VENV)/.book
 	rm -rf $(EXECUTION_CACHE)
@@ -91,7 +96,10 @@ site-tests: $(VENV)/.dev chromium
 chromium:
 	@if [ -z "$$CHROMIUM" ] && ! command -v chromium >/dev/null; then \
 		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && apt-get install -y -qq chromium; \
+			exec 9>$(APT_LOCK) && flock 9 && \
+			if ! command -v chromium >/dev/null; then \
+				apt-get update -qq && apt-get install -y -qq chromium; \
+			fi; \
 		else \
 			echo "The site tests need Chromium: install it (Debian: apt-get install" \
 				"chromium), or set CHROMIUM to the path of Chromium or Chrome."; \
@@ -101,11 +109,13 @@ chromium:
 
 # TeX and the rest of what the PDF needs, installed if missing (as root on Debian).
 latex:
-	@if ! command -v xelatex >/dev/null || ! command -v rsvg-convert >/dev/null \
-		|| ! command -v latexmk >/dev/null || ! command -v xindy >/dev/null; then \
+	@if ! { $(HAVE_LATEX); }; then \
 		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && \
-			apt-get install -y -qq --no-install-recommends $(LATEX_PACKAGES); \
+			exec 9>$(APT_LOCK) && flock 9 && \
+			if ! { $(HAVE_LATEX); }; then \
+				apt-get update -qq && \
+				apt-get install -y -qq --no-install-recommends $(LATEX_PACKAGES); \
+			fi; \
 		else \
 			echo "The PDF needs XeLaTeX, latexmk, xindy and rsvg-convert; on Debian:" \
 				"apt-get install $(LATEX_PACKAGES)"; \
