@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-LINTED := tangle tests micrograd book/code_so_far.py book/_ext scripts benchmarks
+LINTED := tangle tests micrograd book/code_so_far.py book/flipbook.py book/_ext scripts benchmarks
 
 .PHONY: book test tangle check-tangle lint pytest strict-book site-tests chromium wheel clean
 
