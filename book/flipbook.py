@@ -71,26 +71,32 @@ class Flipbook:
     """Frames shown one at a time, with a slider labelled `label` to move between them.
 
     With scripts, the figure opens at the first frame; without, it shows frame `still`.
+    Each frame is drawn as it arrives, so `frames` may be a generator that changes one
+    figure between frames instead of drawing a new one for each.
     """
 
     def __init__(self, frames, *, label, still=0):
-        frames = [_checked(frame, index) for index, frame in enumerate(frames)]
-        if not frames:
-            raise ValueError("a Flipbook needs at least one frame")
         if not isinstance(label, str) or not label.strip():
             raise ValueError(
                 f"label={label!r}: name what the slider moves through, such as 'Step'"
             )
-        if not isinstance(still, int) or not -len(frames) <= still < len(frames):
+        if not isinstance(still, int) or still < 0:
+            raise ValueError(f"still={still!r} is not the index of a frame")
+        self.label, self.still = label, still
+        self.svgs, self.captions, self.alts = [], [], []
+        for index, frame in enumerate(frames):
+            figure, caption, alt = _checked(frame, index)
+            self.svgs.append(_svg(figure))
+            self.captions.append(caption)
+            self.alts.append(alt)
+            if index == still:
+                self._still_png = _png(figure)
+        if not self.svgs:
+            raise ValueError("a Flipbook needs at least one frame")
+        if still >= len(self.svgs):
             raise ValueError(
-                f"still={still!r} is not the index of one of the {len(frames)} frames"
+                f"still={still!r} is not the index of one of the {len(self.svgs)} frames"
             )
-        self.label = label
-        self.still = still % len(frames)
-        self.svgs = [_svg(frame.figure) for frame in frames]
-        self.captions = [frame.caption for frame in frames]
-        self.alts = [frame.alt for frame in frames]
-        self._still_png = _png(frames[self.still].figure)
 
     def __len__(self):
         return len(self.svgs)
@@ -111,6 +117,8 @@ class Flipbook:
         # "<" escaped, so that no "</script>" or "<!--" in the SVG can end the script early
         frames_json = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
         still = urllib.parse.quote(self.svgs[self.still], safe=" /=:;,.-_'()")
+        # The theme greys figure captions, unreadable on the light background it gives an
+        # HTML output in dark mode: this caption keeps the output's own colour.
         return f"""<figure class="flipbook" style="margin: 1em 0">
 <img src="data:image/svg+xml;charset=utf-8,{still}" alt="{html.escape(self.alts[self.still])}" style="max-width: 100%; height: auto">
 <div class="flipbook-controls" hidden>
@@ -122,7 +130,7 @@ class Flipbook:
 <button type="button">Next <span aria-hidden="true">▶</span></button>
 </div>
 </div>
-<figcaption aria-live="polite">{html.escape(self.captions[self.still])}</figcaption>
+<figcaption aria-live="polite" style="color: inherit">{html.escape(self.captions[self.still])}</figcaption>
 <script type="application/json" class="flipbook-frames">{frames_json}</script>
 <script>{_SCRIPT}</script>
 </figure>

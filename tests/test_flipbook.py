@@ -78,7 +78,7 @@ def test_without_scripts_the_page_shows_the_still_frame_its_alt_text_and_caption
     assert urllib.parse.unquote(src) == book.svgs[2]
     assert f'alt="{html.escape(book.alts[2])}"' in image
     assert (
-        f'<figcaption aria-live="polite">{html.escape(book.captions[2])}</figcaption>'
+        f'<figcaption aria-live="polite" style="color: inherit">{html.escape(book.captions[2])}</figcaption>'
         in page
     )
     assert '<div class="flipbook-controls" hidden>' in page
@@ -101,15 +101,30 @@ def test_nothing_in_the_frames_can_end_their_script_early():
 
 
 def test_other_builders_get_a_png_of_the_still_and_a_description():
-    book = Flipbook(frames(), label="Step", still=-1)
+    book = Flipbook(frames(), label="Step", still=3)
     bundle = book._repr_mimebundle_()
     assert set(bundle) == {"text/html", "image/png", "text/plain"}
     assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")
-    assert book.still == 3
     assert (
         book.captions[3] in bundle["text/plain"]
         and book.alts[3] in bundle["text/plain"]
     )
+
+
+def test_a_generator_may_redraw_one_figure_between_frames():
+    figure = picture(0)
+    (line,) = figure.axes[0].lines
+
+    def redrawn():
+        for y in range(3):
+            line.set_ydata([0, y, 2])
+            yield Frame(figure, f"y is {y}", f"A line through (1, {y})")
+
+    book = Flipbook(redrawn(), label="Step", still=1)
+    assert len(book) == 3 and len(set(book.svgs)) == 3
+    # the still's PNG shows the figure as it was at frame 1, not as the generator left it
+    redrawn_again = Flipbook(redrawn(), label="Step", still=2)
+    assert book._still_png != redrawn_again._still_png
 
 
 def test_the_same_frames_give_the_same_page():
@@ -133,6 +148,7 @@ def test_the_same_frames_give_the_same_page():
         ([Frame(picture(1), "", "alt")], {}, ValueError, "frame 0 has no caption"),
         ([Frame(picture(1), "caption", "  ")], {}, ValueError, "frame 0 has no alt"),
         ([Frame(picture(1), "caption", "alt")], {"still": 1}, ValueError, "still=1"),
+        ([Frame(picture(1), "caption", "alt")], {"still": -1}, ValueError, "still=-1"),
         ([Frame(picture(1), "caption", "alt")], {"label": ""}, ValueError, "label=''"),
     ],
 )
