@@ -117,11 +117,12 @@ class Flipbook:
         # "<" escaped, so that no "</script>" or "<!--" in the SVG can end the script early
         frames_json = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
         still = urllib.parse.quote(self.svgs[self.still], safe=" /=:;,.-_'()")
+        # hidden="hidden", not a bare `hidden`: Jupyter's sanitizer drops the bare one.
         # The theme greys figure captions, unreadable on the light background it gives an
         # HTML output in dark mode: this caption keeps the output's own colour.
         return f"""<figure class="flipbook" style="margin: 1em 0">
 <img src="data:image/svg+xml;charset=utf-8,{still}" alt="{html.escape(self.alts[self.still])}" style="max-width: 100%; height: auto">
-<div class="flipbook-controls" hidden>
+<div class="flipbook-controls" hidden="hidden">
 <div style="display: flex; align-items: center; gap: 0.75em; flex-wrap: wrap">
 <button type="button"><span aria-hidden="true">◀</span> Previous</button>
 <label style="display: flex; align-items: center; gap: 0.5em; flex: 1; min-width: 12em">{html.escape(self.label)}

@@ -81,7 +81,7 @@ def test_without_scripts_the_page_shows_the_still_frame_its_alt_text_and_caption
         f'<figcaption aria-live="polite" style="color: inherit">{html.escape(book.captions[2])}</figcaption>'
         in page
     )
-    assert '<div class="flipbook-controls" hidden>' in page
+    assert '<div class="flipbook-controls" hidden="hidden">' in page
 
 
 def test_the_controls_are_labelled_and_span_every_frame():
