@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-LINTED := tangle tests micrograd book/code_so_far.py book/_ext scripts benchmarks
+LINTED := tangle tests micrograd book/code_so_far.py book/flipbook.py book/_ext scripts \
+	benchmarks
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
 .PHONY: book pdf colab test tangle check-tangle lint tests chapters strict-book strict-pdf \

@@ -33,6 +33,7 @@ COLOURS = {
     "op": "#e4f0e2",
     "line": "#5b6770",
     "text": "#1f2a33",
+    "highlight": "#d95f02",
 }
 
 # Where the columns start and end, left to right: the circles of the operations that
@@ -40,13 +41,19 @@ COLOURS = {
 _Column = namedtuple("_Column", "start op_x left right")
 
 
-def draw_graph(root, title=None):
+def draw_graph(root, title=None, highlight=None):
     """Draw the graph that computed `root`, from its inputs on the left to `root`.
 
     Each Value is a box showing its label, data and grad; each operation is a circle
-    between the values it combined and the value it produced. Returns the figure.
+    between the values it combined and the value it produced. `highlight`, a value of
+    the graph, is outlined in colour. Returns the figure.
     """
     order, inputs = _walk(root)
+    if highlight is not None and not any(highlight is value for value in order):
+        raise ValueError(
+            f"highlight={highlight!r} is not in the graph being drawn: pass the root "
+            "or one of the values it was computed from, or leave highlight out"
+        )
     column = _columns(order, inputs)
     layers, routes, up, down = _layers(order, inputs, column)
     _order_rows(layers, up, down)
@@ -70,6 +77,13 @@ def draw_graph(root, title=None):
             _draw_op(axes, value._op, centre, radius[value], scale)
             start = (centre[0] + radius[value], centre[1])
             _draw_arrow(axes, [start, (place.left, y[value])], [Path.LINETO], scale)
+    if highlight is not None:
+        place = columns[column[highlight]]
+        corner = (place.left, y[highlight])
+        circle = None
+        if inputs[highlight]:
+            circle = ((place.op_x, y[highlight]), radius[highlight])
+        _draw_highlight(axes, corner, widths[highlight], circle, scale)
     # Each arrow into an operation leaves its input's box and runs through its
     # placeholder rows, if any, to the operation's circle.
     ends = _arrival_points(routes, y, columns, column, radius)
@@ -327,6 +341,28 @@ def _draw_box(axes, fields, corner, fill, scale):
             offset = (row - (len(lines) - 1) / 2) * LINE_HEIGHT
             _write(axes, text, (x + FIELD_PADDING, y + offset), scale, align="left")
         x += width
+
+
+def _draw_highlight(axes, corner, width, circle, scale):
+    """A thick outline over a box and, if `circle` is its operation's (centre, radius),
+    over that circle."""
+    x, y = corner
+    outline = {
+        "facecolor": "none",
+        "edgecolor": COLOURS["highlight"],
+        "linewidth": 3 * scale,
+        "zorder": 3,  # over the box, under its text
+    }
+    box = FancyBboxPatch(
+        (x, y - BOX_HEIGHT / 2),
+        width,
+        BOX_HEIGHT,
+        boxstyle="round,pad=0,rounding_size=0.06",
+        **outline,
+    )
+    axes.add_artist(box)
+    if circle is not None:
+        axes.add_artist(Circle(*circle, **outline))
 
 
 def _draw_op(axes, op, centre, radius, scale):

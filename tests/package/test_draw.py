@@ -3,10 +3,12 @@
 import itertools
 import sys
 
+import pytest
 from hypothesis import given, settings
+from matplotlib.colors import to_rgba
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from micrograd.draw import MAX_SIZE, draw_graph
+from micrograd.draw import COLOURS, MAX_SIZE, draw_graph
 from micrograd.engine import Value
 
 from random_graphs import ON_VALUES, evaluate, graphs
@@ -79,6 +81,44 @@ def test_a_graph_deeper_than_the_recursion_limit_draws_within_the_size_limit():
         x = x + 1.0
     width, height = draw_graph(x).get_size_inches()
     assert max(width, height) <= MAX_SIZE
+
+
+def outlined(figure):
+    """The boxes and circles drawn in the highlight colour."""
+    colour = to_rgba(COLOURS["highlight"])
+    shapes = artists_of(figure, FancyBboxPatch) + artists_of(figure, Circle)
+    return [shape for shape in shapes if shape.get_edgecolor() == colour]
+
+
+def test_a_highlighted_value_is_outlined_over_its_box_and_its_operation():
+    x = Value(3.0, label="x")
+    square = x * x
+    figure = draw_graph(square + x, highlight=square)
+    (box,) = [shape for shape in outlined(figure) if isinstance(shape, FancyBboxPatch)]
+    (circle,) = [shape for shape in outlined(figure) if isinstance(shape, Circle)]
+    boxes = [extent(b) for b in artists_of(figure, FancyBboxPatch) if b is not box]
+    circles = [extent(c) for c in artists_of(figure, Circle) if c is not circle]
+    assert extent(box) in boxes and extent(circle) in circles
+    # ...and the box it outlines is the one of `square`, x * x = 9
+    (text,) = [t for t in figure.axes[0].texts if t.get_text() == "data 9.0000"]
+    (x, y), (x0, y0, x1, y1) = text.get_position(), extent(box)
+    assert x0 < x < x1 and y0 < y < y1
+    # the circle is the operation just left of that box
+    assert extent(circle)[2] < x0 and extent(circle)[1] < y < extent(circle)[3]
+
+
+def test_a_highlighted_leaf_has_only_its_box_outlined():
+    x = Value(3.0, label="x")
+    assert [type(shape) for shape in outlined(draw_graph(x * x + x, highlight=x))] == [
+        FancyBboxPatch
+    ]
+    assert outlined(draw_graph(x * x + x)) == []
+
+
+def test_highlighting_a_value_outside_the_graph_says_so():
+    x = Value(3.0)
+    with pytest.raises(ValueError, match="not in the graph being drawn"):
+        draw_graph(x * 2, highlight=Value(3.0))
 
 
 def extent(shape):

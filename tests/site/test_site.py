@@ -10,6 +10,7 @@ open beside it, to look at what the tests passed.
 
 import functools
 import http.server
+import json
 import os
 import re
 import sys
@@ -588,3 +589,136 @@ def _around(text, marks, width=40):
     """Where in the text the first of `marks` shows, with a little context."""
     at = min(text.find(mark) for mark in marks if mark in text)
     return repr(" ".join(text[max(0, at - width) : at + width].split()))
+
+
+# Chapters with a figure to step through (book/flipbook.py): frames drawn when the book was
+# built, swapped by the page's own script; without scripts, a still frame.
+INTERACTIVE_FIGURES = ["book/backward", "book/derivatives"]
+
+FLIPBOOK_STATE = """figure => {
+  const image = figure.querySelector("img");
+  const slider = figure.querySelector("input[type=range]");
+  const data = JSON.parse(figure.querySelector("script.flipbook-frames").textContent);
+  return {
+    src: image.src, alt: image.alt, loaded: image.complete && image.naturalWidth > 0,
+    caption: figure.querySelector("figcaption").textContent,
+    step: Number(slider.value), last: Number(slider.max),
+    valueText: slider.getAttribute("aria-valuetext"),
+    label: slider.closest("label")?.textContent.trim(),
+    controlsShown: figure.querySelector(".flipbook-controls").checkVisibility(),
+    captions: data.captions, alts: data.alts,
+  };
+}"""
+
+
+@pytest.fixture
+def open_page(browser, site_url):
+    """`open_page(page, javascript=True)`: the page in a fresh browser, this site alone."""
+    contexts = []
+
+    def open_(page_name, javascript=True):
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
+        )
+        contexts.append(context)
+        visit = Visit()
+        context.route("**/*", functools.partial(_only_this_site, site_url, visit))
+        page = context.new_page()
+        _record_faults(page, visit)
+        page.goto(f"{site_url}/{page_name}.html", wait_until="networkidle")
+        return page, visit
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def _flipbook(page):
+    figures = page.locator("figure.flipbook")
+    assert figures.count() == 1, f"{figures.count()} step-through figures, not 1"
+    return figures.first
+
+
+def _state_after(figure, action=None):
+    """The figure's state once `action` (if any) has run and the frame shown has loaded."""
+    if action:
+        action()
+    figure.evaluate(
+        "figure => new Promise(done => { const image = figure.querySelector('img');"
+        " image.complete ? done() : image.addEventListener('load', done, {once: true}); })"
+    )
+    return figure.evaluate(FLIPBOOK_STATE)
+
+
+@pytest.mark.parametrize("page_name", INTERACTIVE_FIGURES)
+def test_the_slider_and_the_buttons_step_through_the_frames(open_page, page_name):
+    page, visit = open_page(page_name)
+    figure = _flipbook(page)
+    slider = figure.locator("input[type=range]")
+    previous = figure.get_by_role("button", name="Previous")
+    next_ = figure.get_by_role("button", name="Next")
+
+    first = _state_after(figure)
+    assert first["controlsShown"] and first["label"], "no labelled slider is shown"
+    assert first["step"] == 0 and first["last"] == len(first["captions"]) - 1 > 0
+    assert first["caption"] == first["valueText"] == first["captions"][0]
+    assert first["alt"] == first["alts"][0] and first["loaded"]
+    assert len(set(first["captions"])) == len(first["captions"]), (
+        "two frames read alike"
+    )
+
+    second = _state_after(figure, next_.click)
+    assert second["step"] == 1 and second["caption"] == first["captions"][1]
+    assert second["src"] != first["src"] and second["alt"] == first["alts"][1]
+    assert second["loaded"]
+    assert _state_after(figure, previous.click)["src"] == first["src"]
+
+    # The keyboard: arrow keys and End on the slider, Enter and Space on the buttons.
+    slider.focus()
+    assert _state_after(figure, lambda: page.keyboard.press("ArrowRight"))["step"] == 1
+    last = _state_after(figure, lambda: page.keyboard.press("End"))
+    assert last["step"] == last["last"] and last["caption"] == last["captions"][-1]
+    assert last["loaded"]
+    next_.focus()
+    assert (
+        _state_after(figure, lambda: page.keyboard.press("Enter"))["step"]
+        == last["last"]
+    )
+    assert next_.get_attribute("aria-disabled") == "true"
+    previous.focus()
+    assert _state_after(figure, lambda: page.keyboard.press("Space"))["step"] == (
+        last["last"] - 1
+    )
+
+    # Every frame the slider reaches is a picture that loads, each a different one.
+    sources = set()
+    for step in range(first["last"] + 1):
+        state = _state_after(figure, lambda step=step: slider.fill(str(step)))
+        assert state["step"] == step and state["loaded"], f"frame {step} did not load"
+        assert state["caption"] == state["captions"][step]
+        sources.add(state["src"])
+    assert len(sources) == first["last"] + 1
+    assert not visit.outside_requests
+    errors = [
+        error
+        for error in visit.console_errors
+        if not any(known in error for known in KNOWN_CONSOLE_ERRORS)
+    ]
+    assert not errors, f"stepping through the figure logs errors: {errors}"
+
+
+@pytest.mark.parametrize("page_name", INTERACTIVE_FIGURES)
+def test_without_javascript_the_still_frame_and_its_caption_are_shown(
+    open_page, page_name
+):
+    page, _ = open_page(page_name, javascript=False)
+    figure = _flipbook(page)
+    image = figure.locator("img")
+    assert image.is_visible()
+    assert image.evaluate("image => image.complete && image.naturalWidth > 0")
+    assert not figure.locator(".flipbook-controls").is_visible()
+    assert not figure.locator("input[type=range]").is_visible()
+    # The page's frames are still in it, as data: the still is one of them, with its words.
+    data = json.loads(figure.locator("script.flipbook-frames").text_content())
+    still = data["alts"].index(image.get_attribute("alt"))
+    assert figure.locator("figcaption").text_content() == data["captions"][still]
