@@ -90,7 +90,9 @@ strict-pdf: strict-book
 # and the Colab buttons: each leads to the notebook the publish workflow pushes, and one such
 # notebook runs in a fresh environment like Colab's. Run it after `strict-book`.
 site-tests: $(VENV)/.dev chromium
-	$(BIN)/python -m pytest tests/site --ignore=tests/site/test_pdf.py
+	$(BIN)/python -m pytest tests/site/test_site.py --numprocesses=2
+	$(BIN)/python -m pytest tests/site --ignore=tests/site/test_site.py \
+		--ignore=tests/site/test_pdf.py
 
 # Debian's Chromium, installed if missing (Playwright's own browser download needs a CDN).
 # Elsewhere, install Chromium or Chrome and set CHROMIUM to its path.

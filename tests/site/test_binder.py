@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,11 +201,12 @@ class Lab:
 
     def __init__(self, address, token):
         self.address, self.token = address, token
-        self.http = requests.Session()
-        self.http.headers["Authorization"] = f"token {token}"
+        # No shared requests.Session: chapters run in two threads at once.
+        self.headers = {"Authorization": f"token {token}"}
 
     def request(self, method, path, **options):
-        response = self.http.request(method, f"http://{self.address}{path}", **options)
+        url = f"http://{self.address}{path}"
+        response = requests.request(method, url, headers=self.headers, **options)
         response.raise_for_status()
         return response
 
@@ -337,12 +339,35 @@ def save_unchanged(checkout, lab, path):
     return "\n".join(list(diff)[:40])
 
 
+# A Binder session has more than one core these days, and a reader may well run two chapters at
+# once; here it keeps both of CI's cores busy: two chapters at a time, each in its own kernel.
+CHAPTERS_AT_ONCE = 2
+
+
+@pytest.fixture(scope="session")
+def chapter_runs(binder, lab):
+    """{page: None, or why it failed}, for every chapter run in the Binder session."""
+    with ThreadPoolExecutor(max_workers=CHAPTERS_AT_ONCE) as pool:
+        outcomes = pool.map(
+            lambda page: run_chapter(binder, lab, page), CHAPTERS_WITH_CODE
+        )
+        return dict(zip(CHAPTERS_WITH_CODE, outcomes, strict=True))
+
+
 @pytest.mark.parametrize("page", CHAPTERS_WITH_CODE)
-def test_chapter_runs_in_binder(binder, lab, page):
+def test_chapter_runs_in_binder(chapter_runs, page):
+    failure = chapter_runs[page]
+    if failure is not None:
+        pytest.fail(failure)
+
+
+def run_chapter(binder, lab, page):
+    """Open the chapter as a notebook, run every code cell; None, or what went wrong."""
     source = binder.checkout / f"{page}.md"
     before = source.read_bytes()
     cells = [c for c in notebook(lab, page)["cells"] if c["cell_type"] == "code"]
-    assert cells, f"JupyterLab finds no code cells in {page}.md"
+    if not cells:
+        return f"JupyterLab finds no code cells in {page}.md"
     session = lab.post(
         "/api/sessions",
         {
@@ -356,12 +381,18 @@ def test_chapter_runs_in_binder(binder, lab, page):
         channels = lab.channels(session["kernel"]["id"])
         try:
             for number, cell in enumerate(cells, start=1):
-                execute(channels, cell["source"], f"{page}.md, code cell {number}")
+                failure = execute(
+                    channels, cell["source"], f"{page}.md, code cell {number}"
+                )
+                if failure is not None:
+                    return failure
         finally:
             channels.close()
     finally:
         lab.delete(f"/api/sessions/{session['id']}")
-    assert source.read_bytes() == before, f"opening and running {page}.md rewrote it"
+    if source.read_bytes() != before:
+        return f"opening and running {page}.md rewrote it"
+    return None
 
 
 def notebook(lab, page):
@@ -371,7 +402,7 @@ def notebook(lab, page):
 
 
 def execute(channels, code, where):
-    """Run one cell in the kernel; fail with its traceback if it raises."""
+    """Run one cell in the kernel: None, or its traceback if it raises."""
     request = execute_request(code)
     channels.send(json.dumps(request))
     while True:
@@ -382,7 +413,8 @@ def execute(channels, code, where):
     content = reply["content"]
     if content["status"] != "ok":
         traceback = ANSI_ESCAPE.sub("", "\n".join(content.get("traceback", [])))
-        pytest.fail(f"{where} raised {content.get('ename')}:\n{traceback}")
+        return f"{where} raised {content.get('ename')}:\n{traceback}"
+    return None
 
 
 def execute_request(code):
