@@ -72,6 +72,7 @@ def hvp(f, primals, tangents):
             f"hvp needs one tangent per primal: got {len(primals)} primals and "
             f"{len(tangents)} tangents"
         )
+    # A Dual checks that its primal and its tangent are numbers, and says which is not.
     duals = [Dual(p, t) for p, t in zip(primals, tangents, strict=True)]
     inputs = [Value(d.data) for d in duals]
     output = f(*inputs)

@@ -12,10 +12,8 @@ class Dual:
     __slots__ = ("data", "tangent")
 
     def __init__(self, data, tangent=0.0):
-        self.data = data if type(data) is float else _real_number(data, "data")
-        if type(tangent) is not float:
-            tangent = _real_number(tangent, "tangent")
-        self.tangent = tangent
+        self.data = _real_number(data, "data")
+        self.tangent = _real_number(tangent, "tangent")
 
     def __repr__(self):
         return f"Dual(data={self.data}, tangent={self.tangent})"
@@ -26,7 +24,7 @@ class Dual:
 
     def __mul__(self, other):
         other = other if isinstance(other, Dual) else Dual(other)
-        tangent = self.tangent * other.data + self.data * other.tangent
+        tangent = _carried(other.data, self.tangent) + _carried(self.data, other.tangent)
         return Dual(self.data * other.data, tangent)
 
     def __radd__(self, other):
@@ -77,12 +75,20 @@ class Dual:
 
 def _real_number(x, name):
     """x as a float, or an error naming the part of the Dual it was meant for."""
+    if type(x) is float:  # the common case, checked first: it needs nothing more
+        return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(
             f"a Dual's {name} is a real number, such as 2 or 0.5; got "
             f"{type(x).__name__} {x!r}"
         )
     return float(x)
+
+
+def _carried(local_grad, tangent):
+    """local_grad * tangent, or 0 where either is 0: as in backward(), a zero carries
+    nothing, not even 0 * inf = nan."""
+    return local_grad * tangent if local_grad != 0 and tangent != 0 else 0.0
 
 
 def _forward(operation, *operands):
@@ -93,9 +99,8 @@ def _forward(operation, *operands):
     tangent = 0.0
     local_grads = out._local_grads(out, *out._prev)
     for x, local_grad in zip(operands, local_grads, strict=True):
-        # As in backward(): a zero on either side adds nothing, not even 0 * inf = nan.
-        if isinstance(x, Dual) and x.tangent != 0 and local_grad != 0:
-            tangent += local_grad * x.tangent
+        if isinstance(x, Dual):
+            tangent += _carried(local_grad, x.tangent)
     return Dual(out.data, tangent)
 
 
