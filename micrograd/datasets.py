@@ -42,18 +42,20 @@ def make_spiral(n_samples=300, n_classes=3, noise=0.2, seed=0):
     `noise` is the standard deviation of the noise added to each point's angle, in radians;
     the same seed gives the same data.
     """
-    for name, count in [("n_samples", n_samples), ("n_classes", n_classes)]:
-        if not isinstance(count, numbers.Integral):
-            raise TypeError(f"{name} is a whole number, got {count!r}")
-    if n_classes < 2:
-        raise ValueError(f"make_spiral needs n_classes >= 2, got {n_classes}")
-    if n_samples < 2 * n_classes:
+    if not isinstance(n_classes, numbers.Integral) or n_classes < 2:
         raise ValueError(
-            f"make_spiral needs at least 2 points per arm, so n_samples >= "
-            f"{2 * n_classes} for {n_classes} classes; got {n_samples}"
+            f"n_classes is a number of arms, a whole number >= 2; got {n_classes!r}"
         )
-    if noise < 0:
-        raise ValueError(f"noise is a standard deviation, so >= 0, got {noise}")
+    if not isinstance(n_samples, numbers.Integral) or n_samples < 2 * n_classes:
+        raise ValueError(
+            "n_samples is a number of points, a whole number of at least 2 per arm, so >= "
+            f"{2 * n_classes} for {n_classes} classes; got {n_samples!r}"
+        )
+    if not isinstance(noise, numbers.Real) or not 0 <= noise < math.inf:
+        raise ValueError(
+            f"noise is a standard deviation: a finite number >= 0, such as 0.2; "
+            f"got {noise!r}"
+        )
     rng = random.Random(seed)
     X, y = [], []
     for label in range(n_classes):

@@ -16,8 +16,9 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data, _children=(), _op="", _vjps=()):
-        # An operation's result is an array numpy has just made; anything else is checked,
-        # and copied, so that changing the original later does not change the tensor.
+        # Data from outside is checked, and copied so that changing the original later does
+        # not change the tensor. An operation's result is numpy's, not copied again: a
+        # reshape or a transpose shares its input's memory (see "Reshaping and transposing").
         self.data = np.asarray(data) if _children else _float_array(data)
         self._grad = None  # zeros, until backward() gives it a gradient
         # The tensors this one was made from and, in the same order, for each of them the
@@ -34,7 +35,7 @@ class Tensor:
     def _set_grad(self, gradient):
         self._grad = gradient
 
-    # The gradient, an array of the tensor's shape: `t.grad` calls _get_grad.
+    # A property, so that zeros are made only for a grad read before backward() sets it.
     grad = property(_get_grad, _set_grad)
 
     @property
@@ -112,19 +113,16 @@ class Tensor:
 
     def _topological_order(self):
         """This tensor and every tensor it depends on, each one after all of its inputs."""
-        order, visited = [], {self}
-        # For each tensor being placed: an iterator over its inputs, where it has got to.
-        stack = [(self, iter(self._prev))]
+        order, visited, stack = [], set(), [self]
         while stack:
-            node, inputs = stack[-1]
-            for child in inputs:
-                if child not in visited:
-                    visited.add(child)
-                    stack.append((child, iter(child._prev)))
-                    break
-            else:  # every input is placed, so the node can be
-                stack.pop()
-                order.append(node)
+            node = stack.pop()
+            if node is None:  # the marker: the node below it has all its inputs placed
+                order.append(stack.pop())
+            elif node not in visited:
+                visited.add(node)
+                stack.append(node)
+                stack.append(None)
+                stack.extend(node._prev)
         return order
 
     def backward(self):
@@ -158,7 +156,7 @@ class Tensor:
                     gradients[child] = share
 
     def __pow__(self, exponent):
-        if not isinstance(exponent, numbers.Real):
+        if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
             raise TypeError(
                 f"a Tensor's exponent must be a number, got {type(exponent).__name__}; "
                 "for x ** y with a Tensor y, write (y * x.log()).exp()"
@@ -241,7 +239,20 @@ def _float_array(data):
             f"a Tensor holds real numbers, got {type(data).__name__}: "
             f"{reprlib.repr(data)}"
         )
+    if array.dtype.kind == "b" or _holds_a_truth_value(data):
+        raise TypeError(
+            f"a Tensor holds numbers, not truth values: got {reprlib.repr(data)}; "
+            "for 0s and 1s, pass np.asarray(..., dtype=float)"
+        )
     return np.array(array, dtype=np.float64)
+
+
+def _holds_a_truth_value(data):
+    """Whether nested lists hold a bool among numbers, which numpy reads as a number."""
+    if not isinstance(data, (list, tuple)):
+        return False
+    entries = np.asarray(data, dtype=object).flat  # each entry as it was given
+    return any(isinstance(x, (bool, np.bool_)) for x in entries)
 
 
 def _constant(x):

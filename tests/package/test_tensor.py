@@ -71,7 +71,6 @@ def test_numbers_lists_and_arrays_become_float64_arrays_with_zero_gradients():
     assert table.shape == (2, 3) and table.data.tolist() == [[1, 2, 3], [4, 5, 6]]
     assert table.grad.shape == (2, 3) and not table.grad.any()
     assert Tensor(np.arange(4, dtype=np.int32)).data.dtype == np.float64
-    assert Tensor([True, False]).data.tolist() == [1.0, 0.0]
     assert repr(Tensor([1.0, 2.5])) == "Tensor([1. , 2.5])"
 
 
@@ -90,12 +89,33 @@ def test_a_tensor_copies_the_array_it_is_given():
         ([1 + 2j], TypeError, "got list"),
         ([Value(1.0)], TypeError, "got list: [Value(data=1.0"),
         ([[1, 2], [3]], ValueError, "rows of equal length, got [[1, 2], [3]]"),
+        (True, TypeError, "not truth values: got True"),
+        (np.bool_(False), TypeError, "not truth values"),
+        (np.array([True, False]), TypeError, "not truth values"),
+        ([[1.0, 2.0], [3.0, True]], TypeError, "not truth values"),
+        ([np.array([1.0]), np.array([False])], TypeError, "not truth values"),
     ],
 )
 def test_what_is_not_a_table_of_real_numbers_is_refused(bad, error, message):
     with pytest.raises(error) as raised:
         Tensor(bad)
     assert message in str(raised.value)
+
+
+def test_truth_values_are_refused_as_operands_too_as_value_refuses_them():
+    t = Tensor([1.0, 2.0])
+    message = r"not truth values.*pass np.asarray\(\.\.\., dtype=float\)"
+    for operand in [True, np.array([True, False]), [1.0, False]]:
+        with pytest.raises(TypeError, match=message):
+            t * operand
+        with pytest.raises(TypeError, match=message):
+            operand + t
+    with pytest.raises(TypeError, match="exponent must be a number, got bool"):
+        t**True
+    with pytest.raises(TypeError, match="a Value holds a number, not a bool"):
+        Value(1.0) * True
+    mask = np.array([True, False])
+    assert (t * mask.astype(float)).data.tolist() == [1.0, 0.0]  # the way out
 
 
 def test_numpy_operators_give_way_to_the_tensor():
@@ -161,6 +181,24 @@ def test_unary_operations_match_nudging(name, shape, seed):
         x[np.abs(x) < 1e-3] = 0.5  # nudging straddles the kink at 0
     weights = random_array(seed + 1, shape)
     assert_gradients_match_nudging(lambda t: (operation(t) * weights).sum(), [x])
+
+
+def test_outside_the_real_numbers_an_entry_becomes_nan_and_the_others_are_computed():
+    with pytest.warns(RuntimeWarning) as caught:
+        logs = Tensor([-1.0, 0.0, 2.0]).log()
+        roots = Tensor([-8.0, 8.0]) ** (1 / 3)
+    assert np.isnan(logs.data[0]) and logs.data[1] == -math.inf
+    assert math.isclose(logs.data[2], math.log(2))
+    assert np.isnan(roots.data[0]) and math.isclose(roots.data[1], 2.0)
+    assert len(caught) == 3
+
+
+def test_reshape_and_transpose_share_memory_with_their_input():
+    weights = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    flat, turned = weights.reshape(4), weights.T
+    weights.data -= 0.5
+    assert flat.data.tolist() == [0.5, 1.5, 2.5, 3.5]
+    assert turned.data.tolist() == [[0.5, 2.5], [1.5, 3.5]]
 
 
 def test_relu_passes_no_gradient_at_zero_and_power_zero_has_slope_zero():
@@ -525,18 +563,36 @@ def test_make_spiral_is_seeded_and_leaves_the_global_random_alone():
 
 
 @pytest.mark.parametrize(
-    ("arguments", "error", "message"),
+    ("arguments", "message"),
     [
-        ({"n_classes": 1}, ValueError, "n_classes >= 2, got 1"),
-        ({"n_samples": 5}, ValueError, "n_samples >= 6 for 3 classes; got 5"),
-        ({"noise": -0.1}, ValueError, "so >= 0, got -0.1"),
-        ({"n_samples": 300.0}, TypeError, "n_samples is a whole number, got 300.0"),
-        ({"n_classes": "3"}, TypeError, "n_classes is a whole number, got '3'"),
+        ({"n_classes": 1}, "n_classes is a number of arms, a whole number >= 2; got 1"),
+        (
+            {"n_classes": 2.0},
+            "n_classes is a number of arms, a whole number >= 2; got 2.0",
+        ),
+        (
+            {"n_classes": "3"},
+            "n_classes is a number of arms, a whole number >= 2; got '3'",
+        ),
+        ({"n_samples": 5}, "at least 2 per arm, so >= 6 for 3 classes; got 5"),
+        ({"n_samples": 3, "n_classes": 2}, "so >= 4 for 2 classes; got 3"),
+        ({"n_samples": 300.0}, "n_samples is a number of points, a whole number"),
+        ({"n_samples": 2.5}, "got 2.5"),
+        ({"n_samples": None}, "got None"),
+        ({"noise": -0.1}, "noise is a standard deviation: a finite number >= 0"),
+        ({"noise": math.nan}, "got nan"),
+        ({"noise": math.inf}, "got inf"),
+        ({"noise": "0.1"}, "got '0.1'"),
+        ({"noise": None}, "got None"),
     ],
 )
-def test_make_spiral_refuses_what_cannot_make_spirals(arguments, error, message):
-    with pytest.raises(error, match=message):
+def test_make_spiral_refuses_what_cannot_make_spirals_as_make_moons_does(
+    arguments, message
+):
+    # One error type for every bad argument, as make_moons has it.
+    with pytest.raises(ValueError) as error:
         make_spiral(**arguments)
+    assert message in str(error.value)
 
 
 def test_a_wider_network_learns_the_spiral():
