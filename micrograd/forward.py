@@ -24,8 +24,9 @@ class Dual:
 
     def __mul__(self, other):
         other = other if isinstance(other, Dual) else Dual(other)
-        tangent = _carried(other.data, self.tangent) + _carried(self.data, other.tangent)
-        return Dual(self.data * other.data, tangent)
+        through_self = _carried(other.data, self.tangent)
+        through_other = _carried(self.data, other.tangent)
+        return Dual(self.data * other.data, through_self + through_other)
 
     def __radd__(self, other):
         return self + other
