@@ -146,8 +146,8 @@ class Value:
     def backward(self):
         """Fill in d(self)/d(v) for every value v that this value depends on.
 
-        Leaves add it to their grad; the values in between get it from this call alone,
-        and self.grad is set to 1.
+        The leaves add it to their grad, so that calls accumulate; the values made by an
+        operation hold this call's alone; self.grad is set to 1, even when self is a leaf.
         """
         order = self._topological_order()
         for node in order:

@@ -43,3 +43,11 @@ def test_leaves_accumulate_and_values_in_between_hold_one_calls_gradient():
 
 def test_the_neurons_one_sum_node_arrives_later():
     assert not hasattr(Value, "sum")
+
+
+def test_backward_on_a_leaf_sets_its_gradient_to_one_however_often_it_is_called():
+    x = Value(2.0)
+    x.grad = 5.0
+    x.backward()
+    x.backward()
+    assert x.grad == 1.0
