@@ -2,8 +2,8 @@
 
 Trains MLP(2, [16, 16, 1]) on `micrograd.datasets.make_moons` exactly as the chapter
 book/training.md does (the same data, the same seed for the starting weights, the hinge loss
-plus 1e-4 times the L2 penalty, 100 steps with the learning rate 1.0 - 0.9 * k / 100), then
-colours the plane by the sign of the network's score and writes the picture to
+plus 1e-4 times the L2 penalty, 150 steps on minibatches of 20, shuffled each epoch by
+random.Random(0), with the learning rate 1.0 - 0.9 * k / 150), then colours the plane by the sign of the network's score and writes the picture to
 book/images/moons-boundary.svg. The SVG is byte-for-byte reproducible: no date in its
 metadata, and a fixed salt for the ids matplotlib generates. Run it from anywhere with
 
@@ -33,7 +33,8 @@ from micrograd.nn import MLP, hinge_loss, l2_penalty  # noqa: E402
 
 CHAPTER = ROOT / "book" / "training.md"
 OUTPUT = ROOT / "book" / "images" / "moons-boundary.svg"
-STEPS = 100
+STEPS = 150
+BATCH_SIZE = 20
 ALPHA = 1e-4
 
 
@@ -62,20 +63,24 @@ def train(seed):
     X, y = make_moons(n_samples=100, noise=0.1, seed=0)
     random.seed(seed)
     model = MLP(2, [16, 16, 1])
+    shuffler, order = random.Random(0), []
     for k in range(STEPS):
+        if not order:  # a new epoch: every point once, in a new order
+            order = list(range(len(X)))
+            shuffler.shuffle(order)
+        batch, order = order[:BATCH_SIZE], order[BATCH_SIZE:]
         model.zero_grad()
-        scores = [model(x) for x in X]
-        loss = hinge_loss(scores, y) + ALPHA * l2_penalty(model.parameters())
-        correct = sum(label * s.data > 0 for label, s in zip(y, scores, strict=True))
-        accuracy = 100 * correct / len(y)
+        scores = [model(X[i]) for i in batch]
+        labels = [y[i] for i in batch]
+        loss = hinge_loss(scores, labels) + ALPHA * l2_penalty(model.parameters())
         loss.backward()
-        learning_rate = 1.0 - 0.9 * k / 100
+        learning_rate = 1.0 - 0.9 * k / STEPS
         for p in model.parameters():
             p.data -= learning_rate * p.grad
-        if k % 10 == 0 or k == STEPS - 1:
-            print(
-                f"step {k}: loss {loss.data:.4f}, accuracy {accuracy:.0f}%", flush=True
-            )
+        if k % 30 == 0 or k == STEPS - 1:
+            print(f"step {k}: minibatch loss {loss.data:.4f}", flush=True)
+    correct = sum(label * model(x).data > 0 for x, label in zip(X, y, strict=True))
+    print(f"accuracy on the 100 points: {100 * correct / len(y):.0f}%")
     return model, X, y
 
 
@@ -109,7 +114,7 @@ def draw(model, X, y, path):
     ax.set_xlabel("$x_0$")
     ax.set_ylabel("$x_1$")
     ax.legend(fontsize="small", loc="upper right")
-    ax.set_title("What MLP(2, [16, 16, 1]) learns in 100 steps")
+    ax.set_title(f"What MLP(2, [16, 16, 1]) learns in {STEPS} steps")
     fig.tight_layout()
     fig.savefig(path, format="svg", metadata={"Date": None})
     plt.close(fig)
