@@ -105,6 +105,8 @@ class Flipbook:
         still_text = f"{self.captions[self.still]}\n{self.alts[self.still]}"
         return {
             "text/html": self.html(),
+            # The PDF's choice (myst-nb puts SVG first for LaTeX): vector graphics.
+            "image/svg+xml": self.svgs[self.still],
             "image/png": base64.b64encode(self._still_png).decode("ascii"),
             "text/plain": f"[{len(self)} frames; shown: frame {self.still + 1}] {still_text}",
         }

@@ -100,10 +100,11 @@ def test_nothing_in_the_frames_can_end_their_script_early():
     assert rebuilt(json.loads(frames_json), 0) == book.svgs[0]
 
 
-def test_other_builders_get_a_png_of_the_still_and_a_description():
+def test_other_builders_get_the_still_as_svg_and_png_and_a_description():
     book = Flipbook(frames(), label="Step", still=3)
     bundle = book._repr_mimebundle_()
-    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    assert set(bundle) == {"text/html", "image/svg+xml", "image/png", "text/plain"}
+    assert bundle["image/svg+xml"] == book.svgs[3] != book.svgs[0]
     assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")
     assert (
         book.captions[3] in bundle["text/plain"]

@@ -110,7 +110,8 @@ def test_every_figure_of_the_site_is_in_the_pdf():
     assert not missing, f"figures the PDF refers to but LaTeX did not get: {missing}"
     assert len(graphics) == site_figures()
     # Vector graphics: the SVG figures come in as PDF drawings, not as pictures of them.
-    assert all(Path(name).suffix == ".pdf" for name in graphics)
+    pictures = [name for name in graphics if Path(name).suffix != ".pdf"]
+    assert not pictures, f"figures that reached the PDF as pixels, not as SVG: {pictures}"
 
 
 def test_every_font_is_embedded():
