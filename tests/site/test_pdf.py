@@ -111,7 +111,7 @@ def test_every_figure_of_the_site_is_in_the_pdf():
     assert len(graphics) == site_figures()
     # Vector graphics: the SVG figures come in as PDF drawings, not as pictures of them.
     pictures = [name for name in graphics if Path(name).suffix != ".pdf"]
-    assert not pictures, f"figures that reached the PDF as pixels, not as SVG: {pictures}"
+    assert not pictures, f"figures that reached the PDF as pixels: {pictures}"
 
 
 def test_every_font_is_embedded():
