@@ -19,15 +19,19 @@ def _walk(root):
     A stack of our own instead of recursion, since a graph can be thousands of values
     deep; the inputs of a value are visited in the order its operation took them.
     """
-    order, seen, stack = [], set(), [root]
-    while stack:
-        value = stack.pop()
-        if value is None:  # the marker: the value below it has all its inputs placed
-            order.append(stack.pop())
-        elif value not in seen:
-            seen.add(value)
-            stack += [value, None]
-            stack.extend(reversed(value._prev))  # the first input on top
+    order, seen = [], {root}
+    # The values on the way down, and for each an iterator over the inputs still to visit.
+    path, remaining = [root], [iter(root._prev)]
+    while path:
+        for child in remaining[-1]:  # resumes where the last visit left off
+            if child not in seen:
+                seen.add(child)
+                path.append(child)
+                remaining.append(iter(child._prev))
+                break
+        else:  # all of its inputs are placed: so is the value
+            remaining.pop()
+            order.append(path.pop())
     return order
 
 

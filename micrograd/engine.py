@@ -131,16 +131,19 @@ class Value:
 
     def _topological_order(self):
         """This value and every value it depends on, each one after all of its inputs."""
-        order, visited, stack = [], set(), [self]
-        while stack:
-            node = stack.pop()
-            if node is None:  # the marker: the node below it has all its inputs placed
-                order.append(stack.pop())
-            elif node not in visited:
-                visited.add(node)
-                stack.append(node)
-                stack.append(None)
-                stack.extend(node._prev)
+        order, visited = [], {self}
+        # The nodes on the way down, and for each an iterator over the inputs still to visit.
+        path, remaining = [self], [iter(self._prev)]
+        while path:
+            for child in remaining[-1]:  # resumes where the last visit left off
+                if child not in visited:
+                    visited.add(child)
+                    path.append(child)
+                    remaining.append(iter(child._prev))
+                    break
+            else:  # all of its inputs are placed: so is the node
+                remaining.pop()
+                order.append(path.pop())
         return order
 
     def backward(self):
@@ -232,8 +235,12 @@ def _power(base, exponent):
 
 def _power_slope(base, n):
     """n * base ** (n - 1), with PyTorch's values where the formula fails."""
-    if _real(n) == 0:
-        return 0.0  # base ** 0 is 1 everywhere: flat, even at base 0
+    if _real(n) == 0:  # base ** 0 is 1 everywhere: flat, even at base 0
+        if _real(base) == 0 or not math.isfinite(_real(base)):
+            return 0.0
+        # The same 0 as n * base ** -1, which overflows for a tiny base; and, for
+        # create_graph, with that formula's derivative in n, 1 / base.
+        return n / base
     if _real(base) == 0 and _real(n) < 1:
         return math.inf  # 0 < n < 1: the curve leaves 0 vertically
     return n * _power(base, n - 1)

@@ -323,6 +323,23 @@ def test_both_hessian_vector_products_agree(graph, data):
     assert all(close(a, b, abs_=1e-9) for a, b in zip(product, expected, strict=True))
 
 
+def test_second_derivatives_at_a_zero_exponent_keep_the_exponents_part():
+    # f = (1 + a*a) ** tanh(b) at a = 1, b = 0, where the exponent is exactly 0: the slope in a,
+    # tanh(b) * (1 + a*a) ** (tanh(b) - 1) * 2a, is 0 there, but its slope in b is 1.
+    def f(b, a):
+        return (1 + a * a) ** b.tanh()
+
+    values = [Value(0.0), Value(1.0)]
+    gradient = grad(f(*values), values, create_graph=True)
+    assert gradient[0].data == math.log(2) and gradient[1].data == 0.0
+    assert grad(gradient[1], values) == [1.0, 0.0]
+    assert hvp(f, [0.0, 1.0], [0.0, 1.0]) == (1.0, (1.0, 0.0))
+    # A base whose reciprocal is not a float: the slope at exponent 0 is still 0, not nan.
+    tiny = Value(1e-310)
+    (tiny**0).backward()
+    assert tiny.grad == 0.0
+
+
 def test_the_second_derivative_of_the_books_parabola():
     x = Value(3.0)
     (slope,) = grad(3 * x * x - 4 * x + 5, [x], create_graph=True)
