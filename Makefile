@@ -7,7 +7,7 @@ LINTED := tangle tests micrograd book/code_so_far.py book/flipbook.py book/_ext 
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
 .PHONY: book pdf colab test tangle check-tangle lint tests chapters strict-book strict-pdf \
-	site-tests chromium latex wheel clean
+	site-tests browser-tests installing-site-tests tests-then-wheel chromium latex wheel clean
 
 # The execution cache of myst-nb (see `execute` in _config.yml).
 EXECUTION_CACHE := _build/.jupyter_cache
@@ -37,19 +37,25 @@ pdf: $(VENV)/.book latex
 	cp $(PDF) _build/html/
 	@echo "The PDF is at $(CURDIR)/$(PDF)"
 
-# Two jobs at a time, for the two cores CI has: the package's tests, then the wheel; and the
-# chapters under nbmake, then the strict builds of the site and the PDF from those same
-# executions. GNU make 4 keeps each job's output together (make 3.81 interleaves it). The
-# site tests come last: they need the site, and their Binder session installs the package
-# from this folder, as building the wheel does. So every chapter runs twice: under nbmake,
-# and in the Binder session.
+# Two jobs at a time, for the two cores CI has, in two lines of work: the package's tests,
+# then the wheel, then the site tests that install the package (the Binder session builds it
+# from this folder, as building the wheel does, so the two must not overlap); and the
+# chapters under nbmake, then the strict build of the site from those same executions, then
+# the browser's tests of the site and the PDF, whichever a free core takes first. GNU make 4
+# keeps each job's output together (make 3.81 interleaves it). Every chapter runs twice:
+# under nbmake, and in the Binder session.
 test: check-tangle lint
 	$(MAKE) --jobs=2 $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target) \
-		tests-then-wheel strict-pdf
-	$(MAKE) site-tests
+		browser-tests strict-pdf installing-site-tests
 
 tests-then-wheel: tests
 	$(MAKE) wheel
+
+browser-tests: strict-book chromium
+	$(SITE_TESTS_IN_THE_BROWSER)
+
+installing-site-tests: tests-then-wheel strict-book chromium
+	$(SITE_TESTS_THAT_INSTALL)
 
 tangle: $(VENV)/.book
 	$(BIN)/python -m tangle
@@ -90,9 +96,12 @@ strict-pdf: strict-book
 # and the Colab buttons: each leads to the notebook the publish workflow pushes, and one such
 # notebook runs in a fresh environment like Colab's. Run it after `strict-book`.
 site-tests: $(VENV)/.dev chromium
-	$(BIN)/python -m pytest tests/site/test_site.py --numprocesses=2
-	$(BIN)/python -m pytest tests/site --ignore=tests/site/test_site.py \
-		--ignore=tests/site/test_pdf.py
+	$(SITE_TESTS_IN_THE_BROWSER)
+	$(SITE_TESTS_THAT_INSTALL)
+
+SITE_TESTS_IN_THE_BROWSER = $(BIN)/python -m pytest tests/site/test_site.py --numprocesses=2
+SITE_TESTS_THAT_INSTALL = $(BIN)/python -m pytest tests/site --ignore=tests/site/test_site.py \
+	--ignore=tests/site/test_pdf.py
 
 # Debian's Chromium, installed if missing (Playwright's own browser download needs a CDN).
 # Elsewhere, install Chromium or Chrome and set CHROMIUM to its path.
