@@ -18,7 +18,6 @@ out, with a note.
 import argparse
 import math
 import os
-import platform
 import random
 import statistics
 import sys
@@ -38,6 +37,8 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(
     0, str(REPOSITORY)
 )  # this repository's micrograd, as the chapters made it
+
+from compare import machine  # noqa: E402  (beside this script)
 
 from micrograd.datasets import make_moons  # noqa: E402
 from micrograd.nn import MLP, hinge_loss, l2_penalty  # noqa: E402
@@ -395,22 +396,6 @@ def sweep(label, sizes, make, rounds):
 
 def ms(seconds):
     return f"{seconds * 1e3:.3f} ms" if seconds < 0.1 else f"{seconds * 1e3:.0f} ms"
-
-
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            models = [
-                line.split(":", 1)[1].strip() for line in info if "model name" in line
-            ]
-        cpu = models[0] if models else cpu
-    except OSError:
-        pass
-    return (
-        f"{platform.platform()}, {cpu}, {os.cpu_count()} CPUs, "
-        f"{platform.python_implementation()} {platform.python_version()}"
-    )
 
 
 def parse_arguments():
