@@ -38,7 +38,8 @@ sys.path.insert(
     0, str(REPOSITORY)
 )  # this repository's micrograd, as the chapters made it
 
-from compare import machine  # noqa: E402  (beside this script)
+# The demo step of compare.py, beside this script: the same settings, the same machine line.
+from compare import ALPHA, DEMO_WIDTHS, N_POINTS, NOISE, SEED, machine  # noqa: E402
 
 from micrograd.datasets import make_moons  # noqa: E402
 from micrograd.nn import MLP, hinge_loss, l2_penalty  # noqa: E402
@@ -51,11 +52,6 @@ except ImportError:
 else:
     torch.set_num_threads(1)
 
-SEED = 1337
-N_POINTS = 100
-NOISE = 0.1
-ALPHA = 1e-4
-WIDTHS = [16, 16, 1]
 # A step changes the parameters, so that every round times real training steps; these are
 # the demo's learning rates, which also make the losses of the first steps worth comparing.
 CHECKED_STEPS = 3
@@ -221,7 +217,7 @@ class NumpyStep:
 # --- Running and timing -------------------------------------------------------------------
 
 
-def demo_problem(n_points=N_POINTS, widths=WIDTHS):
+def demo_problem(n_points=N_POINTS, widths=DEMO_WIDTHS):
     X, y = make_moons(n_samples=n_points, noise=NOISE, seed=SEED)
     random.seed(SEED)
     return MLP(2, widths), X, y
@@ -231,7 +227,7 @@ def no_learning(k):
     return 0.0
 
 
-def make_steps(n_points=N_POINTS, widths=WIDTHS, scalar=True, rate=learning_rate):
+def make_steps(n_points=N_POINTS, widths=DEMO_WIDTHS, scalar=True, rate=learning_rate):
     """The step in each library, from the same data and weights, updating with `rate`."""
     model, X, y = demo_problem(n_points, widths)
     layers = layers_of(model)
@@ -433,7 +429,7 @@ def main():
     value, tensor, numpy_time = times["Value"], times["Tensor"], times["numpy"]
 
     print(
-        f"\ndemo step: MLP(2, {WIDTHS}) on {N_POINTS} two-moons points, hinge + L2, "
+        f"\ndemo step: MLP(2, {DEMO_WIDTHS}) on {N_POINTS} two-moons points, hinge + L2, "
         f"forward, backward, update; median of {arguments.rounds} rounds each"
     )
     sizes = graph_sizes()
