@@ -85,3 +85,16 @@ def evaluate(steps, leaves, functions):
     for step, operands in steps:
         nodes.append(GRAPH_STEPS[step](functions, *(nodes[i] for i in operands)))
     return nodes
+
+
+def moderate(steps, leaves, limit=100):
+    """Whether every node of the graph, on floats, is smaller than `limit` in size.
+
+    One that overflows is not: where a Value becomes infinite, `math.exp` and a float's `**`
+    raise OverflowError instead.
+    """
+    try:
+        nodes = evaluate(steps, leaves, ON_FLOATS)
+    except OverflowError:
+        return False
+    return all(abs(node) < limit for node in nodes)
