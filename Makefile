@@ -7,7 +7,8 @@ LINTED := tangle tests micrograd book/code_so_far.py book/flipbook.py book/_ext 
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
 .PHONY: book pdf colab test tangle check-tangle lint tests chapters strict-book strict-pdf \
-	site-tests browser-tests installing-site-tests tests-then-wheel chromium latex wheel clean
+	site-tests browser-tests installing-site-tests tests-then-wheel chromium latex wheel \
+	wheel-environments clean
 
 # The execution cache of myst-nb (see `execute` in _config.yml).
 EXECUTION_CACHE := _build/.jupyter_cache
@@ -37,16 +38,19 @@ pdf: $(VENV)/.book latex
 	cp $(PDF) _build/html/
 	@echo "The PDF is at $(CURDIR)/$(PDF)"
 
-# Two jobs at a time, for the two cores CI has, in two lines of work: the package's tests,
-# then the wheel, then the site tests that install the package (the Binder session builds it
-# from this folder, as building the wheel does, so the two must not overlap); and the
-# chapters under nbmake, then the strict build of the site from those same executions, then
-# the browser's tests of the site and the PDF, whichever a free core takes first. GNU make 4
-# keeps each job's output together (make 3.81 interleaves it). Every chapter runs twice:
-# under nbmake, and in the Binder session.
-test: check-tangle lint
-	$(MAKE) --jobs=2 $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target) \
-		browser-tests strict-pdf installing-site-tests
+# Two jobs at a time, for the two cores CI has. First .venv is installed, and the checks that
+# need only it run, while the other core makes the environments for the wheel's tests. Then
+# two lines of work: the package's tests, then the wheel, then the site tests that install
+# the package (the Binder session builds it from this folder, as building the wheel does, so
+# the two must not overlap); and the chapters under nbmake, then the strict build of the site
+# from those same executions, then the browser's tests of the site and the PDF, whichever a
+# free core takes first. GNU make 4 keeps each job's output together (make 3.81 interleaves
+# it). Every chapter runs twice: under nbmake, and in the Binder session.
+test:
+	$(MAKE) --jobs=2 $(OUTPUT_SYNC) wheel-environments check-tangle lint
+	$(MAKE) --jobs=2 $(OUTPUT_SYNC) browser-tests strict-pdf installing-site-tests
+
+OUTPUT_SYNC := $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target)
 
 tests-then-wheel: tests
 	$(MAKE) wheel
@@ -144,14 +148,22 @@ colab: $(VENV)/.book
 wheel: $(VENV)/.dev
 	$(BIN)/python scripts/test_wheel.py
 
+# Those environments made beforehand, without the wheel (scripts/test_wheel.py says how).
+wheel-environments:
+	$(PYTHON) scripts/test_wheel.py --prepare
+
+# Without byte-compiling every file installed (PyTorch alone has thousands): Python compiles
+# a module the first time it is imported, and most never are.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --no-compile
+
 $(VENV)/.book: requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(PIP_INSTALL) --upgrade pip
+	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.book
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
 clean:

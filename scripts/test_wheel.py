@@ -5,8 +5,14 @@ wheel itself carries every module: a file missing from the wheel fails here, not
 Each CPython from 3.10 to 3.13 found on this machine is tested, with the `draw` and `tensor`
 extras; a missing one is reported. One more environment gets the wheel alone, without numpy
 or matplotlib, to check that the core needs nothing but the standard library.
+
+`--prepare` makes the environments beforehand, with what the tests and the extras need but
+without the wheel, so that `make test` can do it while a core would be idle (as `.venv` is
+installed, which this does not need). The tests take each prepared environment once, and make
+their own where there is none.
 """
 
+import argparse
 import glob
 import os
 import shutil
@@ -21,6 +27,13 @@ VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 TEST_REQUIREMENTS = ["pytest", "hypothesis", "numpy"]
 # What each extra must require, as the wheel's metadata states it.
 EXTRAS = {"draw": "matplotlib", "tensor": "numpy"}
+PREPARED = ROOT / "_build" / "wheel-environments"
+# Written last by --prepare, removed by the tests before they install anything: an environment
+# without it may hold a wheel from an earlier run, of the same version number, which pip would
+# keep, and is made again.
+UNTOUCHED = "prepared-without-the-wheel"
+# Byte-compiling every file of numpy and matplotlib takes time and tests nothing.
+PIP_INSTALL = ["-m", "pip", "install", "--quiet", "--no-compile"]
 
 # Run in an environment with the wheel and nothing else: the core works, and the tensor
 # module says what it is missing.
@@ -46,11 +59,36 @@ else:
 print("the core runs on the standard library alone; micrograd.tensor needs numpy")
 """
 
-sys.path.insert(0, str(ROOT))
-import tangle  # noqa: E402  (the tangler lives at the repository root)
-
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--prepare", action="store_true", help="only make the environments, for later"
+    )
+    if parser.parse_args().prepare:
+        prepare()
+    else:
+        test()
+
+
+def prepare():
+    for version in VERSIONS:
+        python = find_python(version)
+        if python is not None:
+            venv = PREPARED / version
+            shutil.rmtree(venv, ignore_errors=True)
+            make_environment(python, venv)
+            (venv / UNTOUCHED).touch()
+            print(f"Python {version}: an environment for the wheel's tests in {venv}")
+
+
+def make_environment(python, venv):
+    """A fresh environment with what the tests and the extras need, and not the wheel."""
+    run([python, "-m", "venv", venv])
+    run([venv / "bin" / "python", *PIP_INSTALL, *TEST_REQUIREMENTS, *EXTRAS.values()])
+
+
+def test():
     work = Path(tempfile.mkdtemp(prefix="micrograd-wheel-"))
     try:
         wheel = build_wheel(work)
@@ -60,6 +98,7 @@ def main():
         results["core alone"] = test_core_alone(wheel, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(PREPARED, ignore_errors=True)
     print("\nwheel tests:", ", ".join(f"{v} {r}" for v, r in results.items()))
     tested = [r for r in results.values() if r != "not on this machine"]
     if not tested or any(r != "passed" for r in tested):
@@ -74,6 +113,9 @@ def build_wheel(work):
 
 def check_contents(wheel):
     """The wheel holds the package's modules, byte for byte, and no other Python file."""
+    sys.path.insert(0, str(ROOT))
+    import tangle  # the tangler lives at the repository root, and needs .venv's packages
+
     package = tangle.Project(ROOT).package
     expected = {
         path.relative_to(ROOT).as_posix(): path.read_bytes()
@@ -123,7 +165,7 @@ def test_core_alone(wheel, work):
     print(f"\nthe wheel alone, without extras: {python}")
     venv = work / "venv-core"
     run([python, "-m", "venv", venv])
-    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", wheel])
+    run([venv / "bin" / "python", *PIP_INSTALL, wheel])
     completed = subprocess.run([venv / "bin" / "python", "-c", CORE_ONLY], cwd=work)
     return "passed" if completed.returncode == 0 else "FAILED"
 
@@ -134,11 +176,12 @@ def test_with(version, wheel, work):
         print(f"\nPython {version}: not on this machine, skipped")
         return "not on this machine"
     print(f"\nPython {version}: {python}")
-    venv = work / f"venv-{version}"
-    run([python, "-m", "venv", venv])
-    pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet"]
+    venv = take_prepared_environment(version)
+    if venv is None:
+        venv = work / f"venv-{version}"
+        make_environment(python, venv)
     # With both extras, as a reader who wants the pictures and the tensors installs it.
-    run([*pip, f"{wheel}[draw,tensor]", *TEST_REQUIREMENTS])
+    run([venv / "bin" / "python", *PIP_INSTALL, f"{wheel}[draw,tensor]"])
     tests = work / f"tests-{version}"
     shutil.copytree(ROOT / "tests" / "package", tests)
     installed = subprocess.run(
@@ -159,6 +202,19 @@ def test_with(version, wheel, work):
     pytest = [venv / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     completed = subprocess.run([*pytest, "--ignore-glob=*_vs_torch.py", "."], cwd=tests)
     return "passed" if completed.returncode == 0 else "FAILED"
+
+
+def take_prepared_environment(version):
+    """The environment `--prepare` made for this Python, if it is untouched; it is the
+    tests' now, and no later run will take it."""
+    venv = PREPARED / version
+    try:
+        (venv / UNTOUCHED).unlink()
+    except FileNotFoundError:
+        shutil.rmtree(venv, ignore_errors=True)  # half made, or tested before
+        return None
+    print(f"Python {version}: the environment prepared in {venv}")
+    return venv
 
 
 def find_python(version):

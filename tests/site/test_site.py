@@ -3,10 +3,9 @@
 Run after `make strict-book`. Every page is loaded from a local web server once on each
 screen, a desktop window and a phone; the facts the checks need are collected then, the
 site's navigation is used as a reader would, and each check is its own test, so one report
-names every page, screen and kind of fault. A screenshot of each chapter on each screen (the
-whole page on the desktop, the first screenful on the phone) lands in
-`_build/screenshots/<screen>/`, and one of the phone with the navigation open beside it, to
-look at what the tests passed.
+names every page, screen and kind of fault. A screenshot of each chapter's first screenful on
+each screen lands in `_build/screenshots/<screen>/`, and one of the phone with the navigation
+open beside it, to look at what the tests passed.
 """
 
 import functools
@@ -32,7 +31,7 @@ CHAPTERS = chapters()
 PAGES = [*pages(), "genindex", "search"]
 # The screens a reader brings: a desktop window, and a phone of a common size that takes
 # touch and lays the page out by its mobile viewport. Layout works in CSS pixels, so the
-# phone keeps one device pixel to each: its full-page screenshots stay a sensible size.
+# phone keeps one device pixel to each: its screenshots stay a sensible size.
 SCREENS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
     "phone": {
@@ -175,10 +174,9 @@ def _load(browser, site_url, page_name, screen):
     _wait_for_math_and_images(page)
     visit.facts = page.evaluate(FACTS)
     if page_name in CHAPTERS:
-        path = SCREENSHOTS / screen / f"{Path(page_name).name}.png"
-        # The whole page on the desktop; on the phone, what a reader sees on arriving
-        # (a full phone page is some 40,000 pixels tall, and seconds to encode).
-        page.screenshot(path=path, full_page=screen == "desktop")
+        # What a reader sees on arriving: a whole chapter is 10,000 to 40,000 pixels tall,
+        # and seconds of a core to draw and encode, on each run, for a file no test reads.
+        page.screenshot(path=SCREENSHOTS / screen / f"{Path(page_name).name}.png")
     visit.layout = page.evaluate(LAYOUT)
     if screen == "phone" and page_name in CHAPTERS:
         visit.contents = _open_and_close_the_page_contents(page)
