@@ -43,12 +43,14 @@ pdf: $(VENV)/.book latex
 # two lines of work: the package's tests, then the wheel, then the site tests that install
 # the package (the Binder session builds it from this folder, as building the wheel does, so
 # the two must not overlap); and the chapters under nbmake, then the strict build of the site
-# from those same executions, then the browser's tests of the site and the PDF, whichever a
-# free core takes first. GNU make 4 keeps each job's output together (make 3.81 interleaves
-# it). Every chapter runs twice: under nbmake, and in the Binder session.
+# from those same executions, then the browser's tests of the site. The PDF takes the first
+# core free after those (make starts the goals in the order given), so that the site tests
+# that install, the longest of the three, do not start last. GNU make 4 keeps each job's
+# output together (make 3.81 interleaves it). Every chapter runs twice: under nbmake, and in
+# the Binder session.
 test:
 	$(MAKE) --jobs=2 $(OUTPUT_SYNC) wheel-environments check-tangle lint
-	$(MAKE) --jobs=2 $(OUTPUT_SYNC) browser-tests strict-pdf installing-site-tests
+	$(MAKE) --jobs=2 $(OUTPUT_SYNC) browser-tests installing-site-tests strict-pdf
 
 OUTPUT_SYNC := $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target)
 
@@ -103,7 +105,10 @@ site-tests: $(VENV)/.dev chromium
 	$(SITE_TESTS_IN_THE_BROWSER)
 	$(SITE_TESTS_THAT_INSTALL)
 
-SITE_TESTS_IN_THE_BROWSER = $(BIN)/python -m pytest tests/site/test_site.py --numprocesses=2
+# In one process: it loads each page once on each screen for all of that page's checks, and
+# pytest-xdist's workers would each load it again (two workers took half as long again, and
+# twice the CPU, as one); Chromium uses more than one core by itself.
+SITE_TESTS_IN_THE_BROWSER = $(BIN)/python -m pytest tests/site/test_site.py
 SITE_TESTS_THAT_INSTALL = $(BIN)/python -m pytest tests/site --ignore=tests/site/test_site.py \
 	--ignore=tests/site/test_pdf.py
 
