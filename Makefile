@@ -43,14 +43,14 @@ pdf: $(VENV)/.book latex
 # two lines of work: the package's tests, then the wheel, then the site tests that install
 # the package (the Binder session builds it from this folder, as building the wheel does, so
 # the two must not overlap); and the chapters under nbmake, then the strict build of the site
-# from those same executions, then the browser's tests of the site. The PDF takes the first
-# core free after those (make starts the goals in the order given), so that the site tests
-# that install, the longest of the three, do not start last. GNU make 4 keeps each job's
-# output together (make 3.81 interleaves it). Every chapter runs twice: under nbmake, and in
-# the Binder session.
+# from those same executions, then the browser's tests of the site, and only then the PDF:
+# left free to start, it took the core the site tests that install were waiting for, and
+# those, the longest job, ran last and alone. GNU make 4 keeps each job's output together
+# (make 3.81 interleaves it). Every chapter runs twice: under nbmake, and in the Binder session.
 test:
 	$(MAKE) --jobs=2 $(OUTPUT_SYNC) wheel-environments check-tangle lint
-	$(MAKE) --jobs=2 $(OUTPUT_SYNC) browser-tests installing-site-tests strict-pdf
+	$(MAKE) --jobs=2 $(OUTPUT_SYNC) PDF_AFTER=browser-tests \
+		browser-tests installing-site-tests strict-pdf
 
 OUTPUT_SYNC := $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target)
 
@@ -93,7 +93,8 @@ strict-book: chapters
 	rm -rf _build/html _build/jupyter_execute
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 
-strict-pdf: strict-book
+# `PDF_AFTER` names what must be done first, if anything (see `test`).
+strict-pdf: strict-book | $(PDF_AFTER)
 	$(MAKE) pdf
 	$(BIN)/python -m pytest tests/site/test_pdf.py
 
