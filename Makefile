@@ -6,6 +6,12 @@ LINTED := tangle tests micrograd book/code_so_far.py book/flipbook.py book/_ext 
 	benchmarks
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
+# uv installs from where pip would (scripts/uv_pip.py passes pip's configuration on), in
+# seconds where pip takes minutes, and without byte-compiling every file (Python compiles a
+# module the first time it is imported, and most never are). Only uv comes from pip.
+UV_VERSION := 0.13.9
+UV_PIP := $(BIN)/python scripts/uv_pip.py --python $(BIN)/python
+
 .PHONY: book pdf colab test tangle check-tangle lint tests chapters strict-book strict-pdf \
 	site-tests browser-tests installing-site-tests tests-then-wheel chromium latex wheel \
 	wheel-environments clean
@@ -155,21 +161,20 @@ wheel: $(VENV)/.dev
 	$(BIN)/python scripts/test_wheel.py
 
 # Those environments made beforehand, without the wheel (scripts/test_wheel.py says how).
-wheel-environments:
-	$(PYTHON) scripts/test_wheel.py --prepare
+wheel-environments: $(VENV)/.uv-$(UV_VERSION)
+	$(BIN)/python scripts/test_wheel.py --prepare
 
-# Without byte-compiling every file installed (PyTorch alone has thousands): Python compiles
-# a module the first time it is imported, and most never are.
-PIP_INSTALL := $(BIN)/python -m pip install --quiet --no-compile
-
-$(VENV)/.book: requirements.txt
+$(VENV)/.uv-$(UV_VERSION):
 	$(PYTHON) -m venv $(VENV)
-	$(PIP_INSTALL) --upgrade pip
-	$(PIP_INSTALL) -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile uv==$(UV_VERSION)
+	touch $@
+
+$(VENV)/.book: requirements.txt $(VENV)/.uv-$(UV_VERSION)
+	$(UV_PIP) -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.book
-	$(PIP_INSTALL) -r requirements-dev.txt
+	$(UV_PIP) -r requirements-dev.txt
 	touch $@
 
 clean:

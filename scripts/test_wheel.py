@@ -8,8 +8,8 @@ or matplotlib, to check that the core needs nothing but the standard library.
 
 `--prepare` makes the environments beforehand, with what the tests and the extras need but
 without the wheel, so that `make test` can do it while a core would be idle (as `.venv` is
-installed, which this does not need). The tests take each prepared environment once, and make
-their own where there is none.
+installed: this needs only the uv that `.venv` gets first). The tests take each prepared
+environment once, and make their own where there is none.
 """
 
 import argparse
@@ -32,7 +32,10 @@ PREPARED = ROOT / "_build" / "wheel-environments"
 # without it may hold a wheel from an earlier run, of the same version number, which pip would
 # keep, and is made again.
 UNTOUCHED = "prepared-without-the-wheel"
-# Byte-compiling every file of numpy and matplotlib takes time and tests nothing.
+# What the tests need comes from uv, from where pip would install it (uv_pip.py), in seconds;
+# the wheel itself is installed by pip, as a reader installs it. Byte-compiling every file
+# of numpy and matplotlib would take time and test nothing (uv does not, by default).
+UV_PIP = [sys.executable, ROOT / "scripts" / "uv_pip.py"]
 PIP_INSTALL = ["-m", "pip", "install", "--quiet", "--no-compile"]
 
 # Run in an environment with the wheel and nothing else: the core works, and the tensor
@@ -85,7 +88,8 @@ def prepare():
 def make_environment(python, venv):
     """A fresh environment with what the tests and the extras need, and not the wheel."""
     run([python, "-m", "venv", venv])
-    run([venv / "bin" / "python", *PIP_INSTALL, *TEST_REQUIREMENTS, *EXTRAS.values()])
+    needed = [*TEST_REQUIREMENTS, *EXTRAS.values()]
+    run([*UV_PIP, "--python", venv / "bin" / "python", *needed])
 
 
 def test():

@@ -92,10 +92,18 @@ def binder(tmp_path_factory):
     python = shutil.which(f"python{PYTHON}")
     assert python, f"Binder's Python, {PYTHON} (runtime.txt), is not on this machine"
     run([python, "-m", "venv", venv])
-    # Byte-compiling thousands of files takes time and tests nothing.
+    # The base image comes from conda on Binder, and here from uv, in seconds; then pip
+    # installs over it as repo2docker's steps do. Byte-compiling thousands of files would
+    # take time and test nothing.
+    base_image = [
+        sys.executable,
+        ROOT / "scripts" / "uv_pip.py",
+        "--python",
+        venv / "bin" / "python",
+    ]
     pip = [venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-compile"]
     steps = [
-        [*pip, *BINDER_BASE_IMAGE],
+        [*base_image, *BINDER_BASE_IMAGE],
         [*pip, "-r", "requirements.txt"],
         [*pip, "."],
         ["./postBuild"],
@@ -129,8 +137,9 @@ def binder_environment(venv, home):
     }
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
     env["HOME"] = str(home)  # where `jupytext-config` writes, not the real ~/.jupyter
-    # pip keeps its cache where it was, so a second run downloads nothing again.
+    # pip and uv keep their caches where they were, so a second run downloads nothing again.
     env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
+    env.setdefault("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv"))
     return env
 
 
