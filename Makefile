@@ -14,7 +14,7 @@ UV_PIP := $(BIN)/python scripts/uv_pip.py --python $(BIN)/python
 
 .PHONY: book pdf colab test tangle check-tangle lint tests chapters strict-book strict-pdf \
 	site-tests browser-tests installing-site-tests tests-then-wheel chromium latex wheel \
-	wheel-environments clean
+	clean
 
 # The execution cache of myst-nb (see `execute` in _config.yml).
 EXECUTION_CACHE := _build/.jupyter_cache
@@ -44,17 +44,16 @@ pdf: $(VENV)/.book latex
 	cp $(PDF) _build/html/
 	@echo "The PDF is at $(CURDIR)/$(PDF)"
 
-# Two jobs at a time, for the two cores CI has. First .venv is installed, and the checks that
-# need only it run, while the other core makes the environments for the wheel's tests. Then
-# two lines of work: the package's tests, then the wheel, then the site tests that install
-# the package (the Binder session builds it from this folder, as building the wheel does, so
-# the two must not overlap); and the chapters under nbmake, then the strict build of the site
-# from those same executions, then the browser's tests of the site, and only then the PDF:
-# left free to start, it took the core the site tests that install were waiting for, and
-# those, the longest job, ran last and alone. GNU make 4 keeps each job's output together
+# Two jobs at a time, for the two cores CI has. First the checks that need only `.venv`.
+# Then two lines of work: the package's tests, then the wheel, then the site tests that
+# install the package (the Binder session builds it from this folder, as building the wheel
+# does, so the two must not overlap); and the chapters under nbmake, then the strict build of
+# the site from those same executions, then the browser's tests of the site, and only then
+# the PDF: left free to start, it took the core the site tests that install were waiting for,
+# and those, the longest job, ran last and alone. GNU make 4 keeps each job's output together
 # (make 3.81 interleaves it). Every chapter runs twice: under nbmake, and in the Binder session.
 test:
-	$(MAKE) --jobs=2 $(OUTPUT_SYNC) wheel-environments check-tangle lint
+	$(MAKE) --jobs=2 $(OUTPUT_SYNC) check-tangle lint
 	$(MAKE) --jobs=2 $(OUTPUT_SYNC) PDF_AFTER=browser-tests \
 		browser-tests installing-site-tests strict-pdf
 
@@ -159,10 +158,6 @@ colab: $(VENV)/.book
 # The wheel, installed into a fresh environment for each Python, tested from outside the repo.
 wheel: $(VENV)/.dev
 	$(BIN)/python scripts/test_wheel.py
-
-# Those environments made beforehand, without the wheel (scripts/test_wheel.py says how).
-wheel-environments: $(VENV)/.uv-$(UV_VERSION)
-	$(BIN)/python scripts/test_wheel.py --prepare
 
 $(VENV)/.uv-$(UV_VERSION):
 	$(PYTHON) -m venv $(VENV)

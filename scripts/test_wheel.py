@@ -3,16 +3,12 @@
 The package tests run from a folder outside the repository, so they can only pass if the
 wheel itself carries every module: a file missing from the wheel fails here, not for a user.
 Each CPython from 3.10 to 3.13 found on this machine is tested, with the `draw` and `tensor`
-extras; a missing one is reported. One more environment gets the wheel alone, without numpy
-or matplotlib, to check that the core needs nothing but the standard library.
-
-`--prepare` makes the environments beforehand, with what the tests and the extras need but
-without the wheel, so that `make test` can do it while a core would be idle (as `.venv` is
-installed: this needs only the uv that `.venv` gets first). The tests take each prepared
-environment once, and make their own where there is none.
+extras; a missing one is reported. On the Python of `.venv`, whose `make tests` ran the
+package tests on the same bytes, a short check of the installed copy takes their place. One
+more environment gets the wheel alone, without numpy or matplotlib, to check that the core
+needs nothing but the standard library.
 """
 
-import argparse
 import glob
 import os
 import shutil
@@ -24,19 +20,35 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
+# The Python of .venv, which runs this script and `make tests`.
+TESTED_BY_MAKE_TESTS = f"{sys.version_info.major}.{sys.version_info.minor}"
 TEST_REQUIREMENTS = ["pytest", "hypothesis", "numpy"]
 # What each extra must require, as the wheel's metadata states it.
 EXTRAS = {"draw": "matplotlib", "tensor": "numpy"}
-PREPARED = ROOT / "_build" / "wheel-environments"
-# Written last by --prepare, removed by the tests before they install anything: an environment
-# without it may hold a wheel from an earlier run, of the same version number, which pip would
-# keep, and is made again.
-UNTOUCHED = "prepared-without-the-wheel"
-# What the tests need comes from uv, from where pip would install it (uv_pip.py), in seconds;
-# the wheel itself is installed by pip, as a reader installs it. Byte-compiling every file
-# of numpy and matplotlib would take time and test nothing (uv does not, by default).
+# Each environment gets pip and what the tests need from uv, from where pip would install
+# them (uv_pip.py), in seconds; the wheel itself is installed by pip, as a reader installs
+# it. Byte-compiling every file of numpy and matplotlib would take time and test nothing.
 UV_PIP = [sys.executable, ROOT / "scripts" / "uv_pip.py"]
 PIP_INSTALL = ["-m", "pip", "install", "--quiet", "--no-compile"]
+
+# Run with the wheel and both extras on the Python whose `make tests` ran the package tests,
+# against the same bytes: the installed copy imports and draws, and its tensors work.
+WITH_EXTRAS = """
+import matplotlib
+matplotlib.use("Agg")
+import numpy as np
+from micrograd.draw import draw_graph
+from micrograd.engine import Value
+from micrograd.tensor import Tensor
+a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+c = (a * b).tanh()
+c.backward()
+draw_graph(c).savefig("graph.svg")
+t = Tensor(np.ones((2, 3)))
+(t * 2.0).sum().backward()
+assert (t.grad == 2.0).all(), t.grad
+print("the installed copy draws a graph, and a tensor has its gradient")
+"""
 
 # Run in an environment with the wheel and nothing else: the core works, and the tensor
 # module says what it is missing.
@@ -63,36 +75,14 @@ print("the core runs on the standard library alone; micrograd.tensor needs numpy
 """
 
 
+def fresh_environment(python, venv, *requirements):
+    """A new environment for `python` with pip and `requirements`; its Python."""
+    run([python, "-m", "venv", "--without-pip", venv])
+    run([*UV_PIP, "--python", venv / "bin" / "python", "pip", *requirements])
+    return venv / "bin" / "python"
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--prepare", action="store_true", help="only make the environments, for later"
-    )
-    if parser.parse_args().prepare:
-        prepare()
-    else:
-        test()
-
-
-def prepare():
-    for version in VERSIONS:
-        python = find_python(version)
-        if python is not None:
-            venv = PREPARED / version
-            shutil.rmtree(venv, ignore_errors=True)
-            make_environment(python, venv)
-            (venv / UNTOUCHED).touch()
-            print(f"Python {version}: an environment for the wheel's tests in {venv}")
-
-
-def make_environment(python, venv):
-    """A fresh environment with what the tests and the extras need, and not the wheel."""
-    run([python, "-m", "venv", venv])
-    needed = [*TEST_REQUIREMENTS, *EXTRAS.values()]
-    run([*UV_PIP, "--python", venv / "bin" / "python", *needed])
-
-
-def test():
     work = Path(tempfile.mkdtemp(prefix="micrograd-wheel-"))
     try:
         wheel = build_wheel(work)
@@ -102,7 +92,6 @@ def test():
         results["core alone"] = test_core_alone(wheel, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(PREPARED, ignore_errors=True)
     print("\nwheel tests:", ", ".join(f"{v} {r}" for v, r in results.items()))
     tested = [r for r in results.values() if r != "not on this machine"]
     if not tested or any(r != "passed" for r in tested):
@@ -167,10 +156,9 @@ def test_core_alone(wheel, work):
     if python is None:
         return "not on this machine"
     print(f"\nthe wheel alone, without extras: {python}")
-    venv = work / "venv-core"
-    run([python, "-m", "venv", venv])
-    run([venv / "bin" / "python", *PIP_INSTALL, wheel])
-    completed = subprocess.run([venv / "bin" / "python", "-c", CORE_ONLY], cwd=work)
+    python = fresh_environment(python, work / "venv-core")
+    run([python, *PIP_INSTALL, wheel])
+    completed = subprocess.run([python, "-c", CORE_ONLY], cwd=work)
     return "passed" if completed.returncode == 0 else "FAILED"
 
 
@@ -180,16 +168,14 @@ def test_with(version, wheel, work):
         print(f"\nPython {version}: not on this machine, skipped")
         return "not on this machine"
     print(f"\nPython {version}: {python}")
-    venv = take_prepared_environment(version)
-    if venv is None:
-        venv = work / f"venv-{version}"
-        make_environment(python, venv)
+    venv = work / f"venv-{version}"
+    python = fresh_environment(python, venv, *TEST_REQUIREMENTS, *EXTRAS.values())
     # With both extras, as a reader who wants the pictures and the tensors installs it.
-    run([venv / "bin" / "python", *PIP_INSTALL, f"{wheel}[draw,tensor]"])
+    run([python, *PIP_INSTALL, f"{wheel}[draw,tensor]"])
     tests = work / f"tests-{version}"
     shutil.copytree(ROOT / "tests" / "package", tests)
     installed = subprocess.run(
-        [venv / "bin" / "python", "-c", "import micrograd; print(micrograd.__file__)"],
+        [python, "-c", "import micrograd; print(micrograd.__file__)"],
         cwd=tests,
         capture_output=True,
         text=True,
@@ -199,26 +185,18 @@ def test_with(version, wheel, work):
         raise SystemExit(
             f"Python {version} imported micrograd from {installed}, not the wheel"
         )
-    # The comparisons with PyTorch (test_*_vs_torch.py) already ran against micrograd/
-    # (`make pytest`), which check_contents showed is byte for byte what the wheel holds;
-    # and PyTorch has no build here for most of these Pythons.
-    print(f"Python {version}: test_*_vs_torch.py left out (they ran in make pytest)")
-    pytest = [venv / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    # `make tests` ran the package tests against micrograd/, which check_contents showed is
+    # byte for byte what the wheel holds: on that Python, only what installing can break is
+    # left to check. The comparisons with PyTorch (test_*_vs_torch.py) ran there alone, as
+    # PyTorch has no build here for most of these Pythons.
+    if version == TESTED_BY_MAKE_TESTS:
+        print(f"Python {version}: its package tests ran in `make tests`")
+        completed = subprocess.run([python, "-c", WITH_EXTRAS], cwd=work)
+        return "passed" if completed.returncode == 0 else "FAILED"
+    print(f"Python {version}: test_*_vs_torch.py left out (they ran in make tests)")
+    pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     completed = subprocess.run([*pytest, "--ignore-glob=*_vs_torch.py", "."], cwd=tests)
     return "passed" if completed.returncode == 0 else "FAILED"
-
-
-def take_prepared_environment(version):
-    """The environment `--prepare` made for this Python, if it is untouched; it is the
-    tests' now, and no later run will take it."""
-    venv = PREPARED / version
-    try:
-        (venv / UNTOUCHED).unlink()
-    except FileNotFoundError:
-        shutil.rmtree(venv, ignore_errors=True)  # half made, or tested before
-        return None
-    print(f"Python {version}: the environment prepared in {venv}")
-    return venv
 
 
 def find_python(version):
