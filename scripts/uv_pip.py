@@ -33,11 +33,12 @@ AS_VARIABLES = {
     "cert": "SSL_CERT_FILE",
     "timeout": "UV_HTTP_TIMEOUT",
     "default-timeout": "UV_HTTP_TIMEOUT",
-    "proxy": "HTTPS_PROXY",
+    "proxy": "ALL_PROXY",
 }
 YES = {"1", "true", "yes", "on"}
 # pip's options that change how pip works or what it prints, not what it installs.
 IRRELEVANT = {
+    "break-system-packages",  # the callers install into virtual environments only
     "cache-dir",
     "compile",
     "disable-pip-version-check",
