@@ -13,8 +13,7 @@ UV_VERSION := 0.13.9
 UV_PIP := $(BIN)/python scripts/uv_pip.py --python $(BIN)/python
 
 .PHONY: book pdf colab test tangle check-tangle lint tests chapters strict-book strict-pdf \
-	site-tests browser-tests installing-site-tests tests-then-wheel chromium latex wheel \
-	clean
+	site-tests browser-tests installing-site-tests tests-then-wheel chromium latex wheel clean
 
 # The execution cache of myst-nb (see `execute` in _config.yml).
 EXECUTION_CACHE := _build/.jupyter_cache

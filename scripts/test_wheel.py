@@ -18,6 +18,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import uv_pip  # beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 # The Python of .venv, which runs this script and `make tests`.
@@ -28,7 +30,6 @@ EXTRAS = {"draw": "matplotlib", "tensor": "numpy"}
 # Each environment gets pip and what the tests need from uv, from where pip would install
 # them (uv_pip.py), in seconds; the wheel itself is installed by pip, as a reader installs
 # it. Byte-compiling every file of numpy and matplotlib would take time and test nothing.
-UV_PIP = [sys.executable, ROOT / "scripts" / "uv_pip.py"]
 PIP_INSTALL = ["-m", "pip", "install", "--quiet", "--no-compile"]
 
 # Run with the wheel and both extras on the Python whose `make tests` ran the package tests,
@@ -78,7 +79,7 @@ print("the core runs on the standard library alone; micrograd.tensor needs numpy
 def fresh_environment(python, venv, *requirements):
     """A new environment for `python` with pip and `requirements`; its Python."""
     run([python, "-m", "venv", "--without-pip", venv])
-    run([*UV_PIP, "--python", venv / "bin" / "python", "pip", *requirements])
+    run([*uv_pip.command(venv / "bin" / "python"), "pip", *requirements])
     return venv / "bin" / "python"
 
 
@@ -172,11 +173,9 @@ def test_with(version, wheel, work):
     python = fresh_environment(python, venv, *TEST_REQUIREMENTS, *EXTRAS.values())
     # With both extras, as a reader who wants the pictures and the tensors installs it.
     run([python, *PIP_INSTALL, f"{wheel}[draw,tensor]"])
-    tests = work / f"tests-{version}"
-    shutil.copytree(ROOT / "tests" / "package", tests)
     installed = subprocess.run(
         [python, "-c", "import micrograd; print(micrograd.__file__)"],
-        cwd=tests,
+        cwd=work,
         capture_output=True,
         text=True,
         check=True,
@@ -194,6 +193,8 @@ def test_with(version, wheel, work):
         completed = subprocess.run([python, "-c", WITH_EXTRAS], cwd=work)
         return "passed" if completed.returncode == 0 else "FAILED"
     print(f"Python {version}: test_*_vs_torch.py left out (they ran in make tests)")
+    tests = work / f"tests-{version}"
+    shutil.copytree(ROOT / "tests" / "package", tests)
     pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     completed = subprocess.run([*pytest, "--ignore-glob=*_vs_torch.py", "."], cwd=tests)
     return "passed" if completed.returncode == 0 else "FAILED"

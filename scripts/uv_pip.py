@@ -65,6 +65,12 @@ def main():
     sys.exit(completed.returncode)
 
 
+def command(python):
+    """This script's command line for installing into the environment of `python`: the
+    requirements and options follow it. The Python running it must have uv."""
+    return [sys.executable, __file__, "--python", python]
+
+
 def pip_configuration():
     """pip's settings for `pip install`, by option: its variables over its files' `install`
     section over their `global` one, as pip itself reads them."""

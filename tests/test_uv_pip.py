@@ -15,8 +15,6 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import uv_pip  # noqa: E402
 
-UV_PIP = [sys.executable, ROOT / "scripts" / "uv_pip.py"]
-
 
 def test_each_index_find_links_and_constraint_is_passed_on():
     options, variables = uv_pip.from_pip_configuration(
@@ -66,7 +64,7 @@ def test_uv_installs_from_the_find_links_only_pip_is_told_of(tmp_path):
     python = fresh_environment(tmp_path / "venv")
     env = {**os.environ, "PIP_NO_INDEX": "1"}
     env.pop("PIP_FIND_LINKS", None)
-    install = [*UV_PIP, "--python", python, "only-here"]
+    install = [*uv_pip.command(python), "only-here"]
     unfound = subprocess.run(install, env=env, capture_output=True, text=True)
     assert unfound.returncode != 0 and "only-here was not found" in unfound.stderr
     env["PIP_FIND_LINKS"] = str(wheels)

@@ -28,6 +28,9 @@ import websocket
 
 from book_toc import ROOT, pages
 
+sys.path.insert(0, str(ROOT / "scripts"))
+import uv_pip  # noqa: E402
+
 PYTHON = (ROOT / "runtime.txt").read_text().strip().removeprefix("python-")
 # What repo2docker 2026.4.0's base image holds for Python 3.11 (its conda lock file),
 # before `requirements.txt` is installed over it.
@@ -95,12 +98,7 @@ def binder(tmp_path_factory):
     # The base image comes from conda on Binder, and here from uv, in seconds; then pip
     # installs over it as repo2docker's steps do. Byte-compiling thousands of files would
     # take time and test nothing.
-    base_image = [
-        sys.executable,
-        ROOT / "scripts" / "uv_pip.py",
-        "--python",
-        venv / "bin" / "python",
-    ]
+    base_image = uv_pip.command(venv / "bin" / "python")
     pip = [venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-compile"]
     steps = [
         [*base_image, *BINDER_BASE_IMAGE],

@@ -30,6 +30,7 @@ from book_toc import ROOT, chapters, config, pages
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import colab_notebooks  # noqa: E402
+import uv_pip  # noqa: E402
 
 HTML = Path(os.environ.get("SITE_HTML", ROOT / "_build" / "html"))
 EXECUTED = HTML / "_sources"
@@ -173,13 +174,8 @@ def colab_like_environment(work):
     venv = work / "venv"
     subprocess.run([python, "-m", "venv", venv], check=True)
     # What Colab has installed, from uv (in seconds; the set-up cell uses pip, as on Colab).
-    uv_pip = [
-        sys.executable,
-        ROOT / "scripts" / "uv_pip.py",
-        "--python",
-        venv / "bin" / "python",
-    ]
-    subprocess.run([*uv_pip, *map(pin, COLAB_HAS)], check=True)
+    install = uv_pip.command(venv / "bin" / "python")
+    subprocess.run([*install, *map(pin, COLAB_HAS)], check=True)
     stub = work / "stub" / "google" / "colab"
     stub.mkdir(parents=True)
     (stub / "__init__.py").write_text('"""Stands for Colab\'s own module."""\n')
