@@ -4,7 +4,8 @@ The package tests run from a folder outside the repository, so they can only pas
 wheel itself carries every module: a file missing from the wheel fails here, not for a user.
 Each CPython from 3.10 to 3.13 found on this machine is tested, with the `draw` and `tensor`
 extras; a missing one is reported. On the Python of `.venv`, whose `make tests` ran the
-package tests on the same bytes, a short check of the installed copy takes their place. One
+package tests on the same bytes, a short check of the installed copy takes their place; on
+the others the property tests try a quarter of their examples (`make tests` tried all). One
 more environment gets the wheel alone, without numpy or matplotlib, to check that the core
 needs nothing but the standard library.
 """
@@ -25,6 +26,10 @@ VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 # The Python of .venv, which runs this script and `make tests`.
 TESTED_BY_MAKE_TESTS = f"{sys.version_info.major}.{sys.version_info.minor}"
 TEST_REQUIREMENTS = ["pytest", "hypothesis", "numpy"]
+# The share of each property test's examples tried on the other Pythons (tests/package/
+# budget.py): `make tests` tried them all on these bytes, and a version of Python that breaks
+# something breaks it on the first few.
+SHARE_OF_EXAMPLES = "0.25"
 # What each extra must require, as the wheel's metadata states it.
 EXTRAS = {"draw": "matplotlib", "tensor": "numpy"}
 # Each environment gets pip and what the tests need from uv, from where pip would install
@@ -192,11 +197,18 @@ def test_with(version, wheel, work):
         print(f"Python {version}: its package tests ran in `make tests`")
         completed = subprocess.run([python, "-c", WITH_EXTRAS], cwd=work)
         return "passed" if completed.returncode == 0 else "FAILED"
-    print(f"Python {version}: test_*_vs_torch.py left out (they ran in make tests)")
+    print(
+        f"Python {version}: test_*_vs_torch.py left out (they ran in make tests), and "
+        f"{SHARE_OF_EXAMPLES} of each property test's examples tried"
+    )
     tests = work / f"tests-{version}"
     shutil.copytree(ROOT / "tests" / "package", tests)
     pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    completed = subprocess.run([*pytest, "--ignore-glob=*_vs_torch.py", "."], cwd=tests)
+    completed = subprocess.run(
+        [*pytest, "--ignore-glob=*_vs_torch.py", "."],
+        cwd=tests,
+        env={**os.environ, "MICROGRAD_TEST_SHARE": SHARE_OF_EXAMPLES},
+    )
     return "passed" if completed.returncode == 0 else "FAILED"
 
 

@@ -11,6 +11,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from micrograd.draw import COLOURS, MAX_SIZE, draw_graph
 from micrograd.engine import Value
 
+from budget import examples
 from random_graphs import ON_VALUES, evaluate, graphs
 
 
@@ -135,7 +136,7 @@ def overlap(a, b):
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(graph=graphs(max_steps=12))
 def test_no_two_boxes_or_circles_overlap(graph):
     leaves, steps = graph

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from micrograd.engine import Value
 from micrograd.gradcheck import gradcheck
 
+from budget import examples
 from numerical import finite_difference_gradient
 from random_graphs import ON_FLOATS, ON_VALUES, evaluate, graphs, moderate, sigmoid
 
@@ -26,7 +27,7 @@ POSITIVE = st.floats(0.1, 10)
 # Away from zero: for dividing, and for relu, whose slope jumps at 0.
 NONZERO = st.floats(0.1, 10) | st.floats(-10, -0.1)
 
-SETTINGS = settings(max_examples=100, deadline=None)
+SETTINGS = settings(max_examples=examples(100), deadline=None)
 
 
 def assert_gradient_matches(values, f_on_floats, inputs, rel=1e-5, abs_=1e-6):
@@ -350,7 +351,7 @@ def test_sigmoid_saturates_without_overflow(x, limit):
 
 @pytest.mark.parametrize("op", OPERATORS, ids=lambda op: op.name)
 @pytest.mark.parametrize("numpy_type", ["float64", "int64"])
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(data=st.data())
 def test_numpy_scalars_work_like_python_numbers(op, numpy_type, data):
     np = pytest.importorskip("numpy")

@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 from micrograd.engine import Value
 
+from budget import examples
 from random_graphs import ON_VALUES, evaluate, graphs
 
 # Only where PyTorch has a wheel: elsewhere CI deselects these tests with -m "not torch".
 pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 
-SETTINGS = settings(max_examples=100, deadline=None)
+SETTINGS = settings(max_examples=examples(100), deadline=None)
 
 # Wide ranges: both libraries use the same formulas, so they should agree far from 0 too.
 REAL = st.floats(-1e6, 1e6)
@@ -119,7 +120,7 @@ def test_power_at_the_edges_of_its_domain_agrees_with_torch(inputs):
 # --- Random expression graphs in which nodes are used more than once ------------------
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(graph=graphs(max_steps=12))
 def test_random_graphs_with_reused_nodes_agree_with_torch(graph):
     leaves, steps = graph

@@ -43,6 +43,8 @@ from hypothesis import strategies as st
 
 from micrograd.engine import Value
 
+from budget import examples
+
 # Only where PyTorch has a wheel: elsewhere CI deselects these tests with -m "not torch".
 pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
@@ -394,14 +396,14 @@ def assert_refused_only_outside_the_reals(refusal, leaves, steps):
 
 
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(data=st.data())
 def test_each_operator_agrees_with_torch_over_the_whole_float_range(op, data):
     leaves, steps = data.draw(graphs(ops=[op], max_leaves=2, max_steps=1))
     assert_agrees_with_torch(leaves, steps)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(graph=graphs())
 def test_random_graphs_over_the_whole_float_range_agree_with_torch(graph):
     assert_agrees_with_torch(*graph)

@@ -14,13 +14,14 @@ from micrograd.autograd import grad, hvp
 from micrograd.engine import Value
 from micrograd.forward import Dual, jvp
 
+from budget import examples
 from numerical import finite_difference_gradient
 from random_graphs import ON_FLOATS, ON_VALUES, evaluate, graphs, moderate
 
 ON_DUALS = SimpleNamespace(
     exp=Dual.exp, log=Dual.log, tanh=Dual.tanh, relu=Dual.relu, sigmoid=Dual.sigmoid
 )
-SETTINGS = settings(max_examples=100, deadline=None)
+SETTINGS = settings(max_examples=examples(100), deadline=None)
 # The graphs keep every node below 100 in size (see the assume below), so each step of
 # every formula rounds by at most a few ulps of numbers of that size; two ways of computing
 # the same derivative then differ by far less than this.
@@ -295,7 +296,7 @@ def second_derivatives_by_nudging(steps, leaves, h=1e-5):
     return rows
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(graph=graphs(max_steps=8))
 def test_grad_of_grad_agrees_with_nudging_the_gradient(graph):
     leaves, steps = graph

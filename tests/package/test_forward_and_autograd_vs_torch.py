@@ -13,6 +13,7 @@ from micrograd.autograd import grad, hvp
 from micrograd.engine import Value
 from micrograd.forward import Dual, jvp
 
+from budget import examples
 from random_graphs import ON_VALUES, evaluate, graphs
 
 pytestmark = pytest.mark.torch
@@ -21,7 +22,7 @@ torch = pytest.importorskip("torch")
 ON_DUALS = SimpleNamespace(
     exp=Dual.exp, log=Dual.log, tanh=Dual.tanh, relu=Dual.relu, sigmoid=Dual.sigmoid
 )
-SETTINGS = settings(max_examples=100, deadline=None)
+SETTINGS = settings(max_examples=examples(100), deadline=None)
 
 
 def tensors(numbers, requires_grad=False):
@@ -82,7 +83,7 @@ def test_jvp_agrees_with_torch_func_jvp(graph, data):
     assert close(tangent, expected_tangent.item(), scale=1 + sum(map(abs, directions)))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(graph=graphs(max_steps=8))
 def test_first_and_second_derivatives_agree_with_torch_autograd_grad(graph):
     leaves, steps = graph

@@ -28,9 +28,10 @@ from micrograd.nn import (
     mse_loss,
 )
 
+from budget import examples
 from numerical import finite_difference_gradient
 
-SETTINGS = settings(max_examples=50, deadline=None)
+SETTINGS = settings(max_examples=examples(50), deadline=None)
 
 SEEDS = st.integers(0, 2**32 - 1)
 # Network shapes small enough to build many of: (nin, [nout, ...]).

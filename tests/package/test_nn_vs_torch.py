@@ -19,12 +19,14 @@ from micrograd.nn import (
     mse_loss,
 )
 
+from budget import examples
+
 # Only where PyTorch has a wheel: elsewhere CI deselects these tests with -m "not torch".
 pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-SETTINGS = settings(max_examples=50, deadline=None)
+SETTINGS = settings(max_examples=examples(50), deadline=None)
 
 
 def assert_close(got, expected, what):

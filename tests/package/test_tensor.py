@@ -20,7 +20,9 @@ from micrograd.engine import Value
 from micrograd.nn import MLP, hinge_loss, l2_penalty
 from micrograd.tensor import Tensor, cross_entropy
 
-SETTINGS = settings(max_examples=40, deadline=None)
+from budget import examples
+
+SETTINGS = settings(max_examples=examples(40), deadline=None)
 SEEDS = st.integers(0, 2**32 - 1)
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
 

@@ -10,11 +10,13 @@ from hypothesis.extra import numpy as hnp
 
 from micrograd.tensor import Tensor, cross_entropy
 
+from budget import examples
+
 # Only where PyTorch has a wheel: elsewhere CI deselects these tests with -m "not torch".
 pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 
-SETTINGS = settings(max_examples=60, deadline=None)
+SETTINGS = settings(max_examples=examples(60), deadline=None)
 SEEDS = st.integers(0, 2**32 - 1)
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=5)
 
