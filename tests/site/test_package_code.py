@@ -6,6 +6,7 @@ linked to that module's section of the page "The finished code", and that page s
 module of `micrograd/` line for line, each piece under a link to the chapter it comes from.
 """
 
+import functools
 import os
 from pathlib import Path
 
@@ -21,7 +22,9 @@ PACKAGE = ROOT / "micrograd"
 EXPORT_TAG = "export:"
 
 
+@functools.cache
 def soup(page):
+    """The page, parsed once (about a second of a core each): its tests share it, unchanged."""
     path = HTML / f"{page}.html"
     if not path.exists():
         pytest.fail(f"{path} is missing: build the site first (make strict-book)")
