@@ -52,8 +52,9 @@ def _local_grads_of(node, create_graph):
     """The local derivatives of `node`: floats, or Values that record how they were made."""
     if node._local_grads is None:
         raise RuntimeError(
-            f"a value made by {node._op!r} has a _backward of its own but no local "
-            "derivatives, which grad() needs: use backward(), or give it _local_grads"
+            f"a value made by {node._op!r} has no local derivatives, which grad() needs "
+            "(a value made the closure way has only a _backward): use backward(), or give "
+            "it _local_grads"
         )
     if create_graph:
         return node._local_grads(_AsData(node), *map(_AsData, node._prev))
