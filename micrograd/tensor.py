@@ -72,7 +72,8 @@ class Tensor:
     def __truediv__(self, other):
         if isinstance(other, Tensor):
             return self * other**-1
-        return self * (1 / _constant(other))  # a constant's reciprocal is a constant
+        # A constant's reciprocal is a constant, by numpy's division: 1 / 0 is inf.
+        return self * (np.float64(1.0) / _constant(other))
 
     def __radd__(self, other):  # other + self
         return self + other

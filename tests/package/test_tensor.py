@@ -195,6 +195,13 @@ def test_outside_the_real_numbers_an_entry_becomes_nan_and_the_others_are_comput
     assert len(caught) == 3
 
 
+@pytest.mark.parametrize("zero", [0, 0.0, np.float64(0.0), Tensor(0.0)])
+def test_dividing_by_zero_gives_infinities_with_a_warning_whatever_the_zero(zero):
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        quotients = Tensor([1.0, -1.0]) / zero
+    assert quotients.data.tolist() == [math.inf, -math.inf]
+
+
 def test_reshape_and_transpose_share_memory_with_their_input():
     weights = Tensor([[1.0, 2.0], [3.0, 4.0]])
     flat, turned = weights.reshape(4), weights.T
