@@ -60,6 +60,24 @@ def test_site_pdf_and_notebooks_are_all_built_before_anything_is_published():
     assert JOBS["pages"]["needs"] == "notebooks"
 
 
+def test_the_site_is_built_with_pytorch_at_the_tests_pin():
+    """The chapters' cells that compare with PyTorch run only where it is installed."""
+    built = commands("build")
+    pin = "grep -i '^torch==' requirements-dev.txt"
+    installs = [i for i, command in enumerate(built) if pin in command]
+    assert installs, "the build job does not install PyTorch"
+    command = built[installs[0]]
+    assert ".venv/bin/python -m pip install" in command, "not into the book's .venv"
+    assert "--index-url https://download.pytorch.org/whl/cpu" in command, (
+        "not the CPU build"
+    )
+    assert installs[0] < built.index("make book")
+    requirements = (ROOT / "requirements-dev.txt").read_text()
+    assert re.search(r"^torch==\S+$", requirements, re.MULTILINE), (
+        "no torch pin to grep"
+    )
+
+
 def test_the_notebooks_pushed_are_the_folder_make_colab_writes():
     (folder,) = re.findall(r"colab_notebooks\.py build (\S+)", make_recipe("colab"))
     uploaded = action("build", "actions/upload-artifact")["with"]
