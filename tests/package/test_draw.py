@@ -3,6 +3,7 @@
 import itertools
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from matplotlib.colors import to_rgba
@@ -120,6 +121,54 @@ def test_highlighting_a_value_outside_the_graph_says_so():
     x = Value(3.0)
     with pytest.raises(ValueError, match="not in the graph being drawn"):
         draw_graph(x * 2, highlight=Value(3.0))
+
+
+# How far inside a box or a circle an arrow must pass to count as running through it, in the
+# drawing's units (inches): an arrow starts and ends on an edge.
+INSIDE = 0.01
+
+
+def through_a_shape(figure):
+    """The arrows that run through a box or a circle, each with the first such shape."""
+    boxes = artists_of(figure, FancyBboxPatch)
+    circles = artists_of(figure, Circle)
+    corners = np.array([extent(box) for box in boxes]).reshape(-1, 4)
+    low, high = corners[:, :2] + INSIDE, corners[:, 2:] - INSIDE
+    centres = np.array([c.center for c in circles]).reshape(-1, 2)
+    radii = np.array([c.radius for c in circles]) - INSIDE
+    crossing = []
+    for arrow in artists_of(figure, FancyArrowPatch):
+        # Points along the arrow (in the drawing's units), each against every shape.
+        points = arrow.get_path().interpolated(30).vertices[:, None, :]
+        in_box = ((points > low) & (points < high)).all(axis=2).any(axis=0)
+        distances = np.linalg.norm(points - centres, axis=2)
+        in_circle = (distances < radii).any(axis=0)
+        shapes = [b for b, hit in zip(boxes, in_box, strict=True) if hit]
+        shapes += [c for c, hit in zip(circles, in_circle, strict=True) if hit]
+        if shapes:
+            crossing.append((arrow, shapes[0]))
+    return crossing
+
+
+@settings(max_examples=examples(30), deadline=None)
+@given(graph=graphs(max_steps=12))
+def test_no_arrow_runs_through_a_box_or_a_circle(graph):
+    leaves, steps = graph
+    out = evaluate(steps, [Value(x) for x in leaves], ON_VALUES)[-1]
+    assert through_a_shape(draw_graph(out)) == []
+
+
+def test_an_arrow_through_a_box_is_found():
+    """The check above can fail: a box moved onto the middle of an arrow is found."""
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    figure = draw_graph((x * y).tanh())
+    assert through_a_shape(figure) == []
+    arrow = artists_of(figure, FancyArrowPatch)[0]
+    middle_x, middle_y = arrow.get_path().interpolated(30).vertices[15]
+    box = artists_of(figure, FancyBboxPatch)[-1]
+    box.set_x(middle_x - box.get_width() / 2)
+    box.set_y(middle_y - box.get_height() / 2)
+    assert box in [shape for _, shape in through_a_shape(figure)]
 
 
 def extent(shape):
