@@ -56,9 +56,20 @@ def _local_grads_of(node, create_graph):
             "(a value made the closure way has only a _backward): use backward(), or give "
             "it _local_grads"
         )
+    # backward() would run the _backward, whose rule may not be the formula's.
+    if _has_own_backward(node):
+        raise RuntimeError(
+            f"a value made by {node._op!r} has a _backward of its own, which backward() "
+            "runs and grad() cannot look inside: use backward(), or drop the _backward"
+        )
     if create_graph:
         return node._local_grads(_AsData(node), *map(_AsData, node._prev))
     return node._local_grads(node, *node._prev)
+
+
+def _has_own_backward(node):
+    """Whether user code gave this value a _backward: on it, or in a subclass of Value."""
+    return "_backward" in vars(node) or type(node)._backward is not Value._backward
 
 
 def hvp(f, primals, tangents):

@@ -408,3 +408,29 @@ def test_grad_refuses_a_value_made_with_a_backward_closure_instead_of_guessing()
     assert x.grad == 24.0
     with pytest.raises(RuntimeError, match="'cube' has no local derivatives"):
         grad(cube * 2, [x])  # ... grad() cannot differentiate it
+
+
+class DoubledGradient(Value):
+    """A subclass whose _backward follows a rule of its own: twice the chain rule."""
+
+    def _backward(self):
+        local_grads = self._local_grads(self, *self._prev)
+        for child, local_grad in zip(self._prev, local_grads, strict=True):
+            child.grad += 2 * local_grad * self.grad
+
+
+def test_grad_refuses_a_value_with_a_backward_of_its_own_beside_its_formula():
+    """backward() follows the _backward; grad() would follow the formula: it refuses."""
+    x = Value(2.0)
+    on_the_value = Value(x.data**3, (x,), "cube", lambda out, x: (3 * x.data**2,))
+    on_the_value._backward = lambda: None
+    in_a_subclass = DoubledGradient(
+        x.data**3, (x,), "cube", lambda out, x: (3 * x.data**2,)
+    )
+    in_a_subclass.backward()
+    assert x.grad == 24.0  # the subclass's rule, not the formula's 12
+    for value in [on_the_value, in_a_subclass]:
+        with pytest.raises(RuntimeError, match="'cube' has a _backward of its own"):
+            grad(value * 2, [x])
+        with pytest.raises(RuntimeError, match="'cube' has a _backward of its own"):
+            hvp(lambda v, value=value: v * value, [1.0], [1.0])
