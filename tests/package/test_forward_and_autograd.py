@@ -419,14 +419,16 @@ class DoubledGradient(Value):
             child.grad += 2 * local_grad * self.grad
 
 
+def _cube_local_grads(out, x):
+    return (3 * x.data**2,)
+
+
 def test_grad_refuses_a_value_with_a_backward_of_its_own_beside_its_formula():
     """backward() follows the _backward; grad() would follow the formula: it refuses."""
     x = Value(2.0)
-    on_the_value = Value(x.data**3, (x,), "cube", lambda out, x: (3 * x.data**2,))
+    on_the_value = Value(x.data**3, (x,), "cube", _cube_local_grads)
     on_the_value._backward = lambda: None
-    in_a_subclass = DoubledGradient(
-        x.data**3, (x,), "cube", lambda out, x: (3 * x.data**2,)
-    )
+    in_a_subclass = DoubledGradient(x.data**3, (x,), "cube", _cube_local_grads)
     in_a_subclass.backward()
     assert x.grad == 24.0  # the subclass's rule, not the formula's 12
     for value in [on_the_value, in_a_subclass]:
