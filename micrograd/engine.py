@@ -164,7 +164,7 @@ class Value:
     def sum(values):
         """values[0] + values[1] + ... (Values or numbers) as one node, not a chain of +."""
         terms = tuple(v if isinstance(v, Value) else Value(v) for v in values)
-        total = 0.0
+        total = -0.0  # adds nothing to any number: 0.0 + -0.0 would lose the sign
         for term in terms:  # left to right, as a chain of + would: the same rounding
             total += term.data
         return Value(total, terms, "sum", _sum_local_grads)

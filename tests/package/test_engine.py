@@ -210,6 +210,24 @@ def test_karpathys_readme_example():
     assert b.grad == pytest.approx(645.5773, abs=1e-4)
 
 
+@SETTINGS
+@given(
+    numbers=st.lists(
+        st.floats(allow_nan=False) | st.sampled_from([0.0, -0.0]), min_size=1
+    )
+)
+def test_sum_is_a_chain_of_plus_to_the_last_bit(numbers):
+    """Value.sum adds left to right as + would, so even a sum of -0.0s keeps its sign."""
+    terms = [Value(x) for x in numbers]
+    chain = terms[0]
+    for term in terms[1:]:
+        chain = chain + term
+    one_node = Value.sum(terms)
+    assert repr(one_node.data) == repr(chain.data)  # bit for bit: -0.0, inf and nan too
+    one_node.backward()
+    assert all(t.grad == 1.0 for t in terms)
+
+
 # --- Gradients accumulate ---------------------------------------------------------------
 
 
