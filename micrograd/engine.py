@@ -73,9 +73,6 @@ class Value:
         local_grads = _power_local_grads(exponent)
         return Value(_power(base, exponent), (self,), f"**{other}", local_grads)
 
-    def __rpow__(self, other):
-        return Value(other) ** self
-
     def __truediv__(self, other):
         other = other if isinstance(other, Value) else Value(other)
         if other.data == 0:
@@ -93,6 +90,9 @@ class Value:
 
     def __rtruediv__(self, other):
         return Value(other) / self
+
+    def __rpow__(self, other):
+        return Value(other) ** self
 
     def exp(self):
         try:
@@ -238,8 +238,8 @@ def _power_slope(base, n):
     if _real(n) == 0:  # base ** 0 is 1 everywhere: flat, even at base 0
         if _real(base) == 0 or not math.isfinite(_real(base)):
             return 0.0
-        # The same 0 as n * base ** -1, which overflows for a tiny base; and, for
-        # create_graph, with that formula's derivative in n, 1 / base.
+        # The same 0 as n * base ** -1, which overflows for a tiny base; and with that
+        # formula's derivative in n, 1 / base, for the derivatives of derivatives.
         return n / base
     if _real(base) == 0 and _real(n) < 1:
         return math.inf  # 0 < n < 1: the curve leaves 0 vertically
