@@ -840,6 +840,16 @@ def test_cross_entropy_loss_refuses_what_it_cannot_score(logits, labels, message
         cross_entropy_loss(logits, labels)
 
 
+def test_cross_entropy_loss_takes_numpy_integer_labels():
+    """Labels from np.argmax or an integer array are class numbers like any int."""
+    logits = [[0.3, -1.2, 2.0], [1.0, 0.0, -1.0]]
+    as_ints = cross_entropy_loss(logits, [2, 0]).data
+    assert cross_entropy_loss(logits, list(np.array([2, 0]))).data == as_ints
+    assert cross_entropy_loss(logits, [np.int64(2), np.int32(0)]).data == as_ints
+    with pytest.raises(ValueError, match=re.escape("label 1 is np.True_")):
+        cross_entropy_loss(logits, [2, np.True_])
+
+
 def test_cross_entropy_loss_gradient_is_softmax_minus_the_one_hot_label():
     logits = [Value(2.0), Value(-1.0), Value(0.5)]
     cross_entropy_loss([logits], [1]).backward()
