@@ -234,9 +234,11 @@ def cross_entropy_loss(logits, labels):
         _refuse_non_numbers(scores, f"logits {i}, score")
     _check_labels(
         labels,
-        lambda y: isinstance(y, numbers.Integral)  # numpy's integers too, from argmax
-        and not isinstance(y, bool)
-        and 0 <= y < classes,
+        lambda y: (
+            isinstance(y, numbers.Integral)  # numpy's integers too, from argmax
+            and not isinstance(y, bool)
+            and 0 <= y < classes
+        ),
         f"cross-entropy needs the number of the right class, 0 to {classes - 1}",
         "pass the index of each example's class",
     )
