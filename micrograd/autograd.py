@@ -52,15 +52,16 @@ def _local_grads_of(node, create_graph):
     """The local derivatives of `node`: floats, or Values that record how they were made."""
     if node._local_grads is None:
         raise RuntimeError(
-            f"a value made by {node._op!r} has no local derivatives, which grad() needs "
-            "(a value made the closure way has only a _backward): use backward(), or give "
-            "it _local_grads"
+            f"a value made by {node._op!r} has no local derivatives, which grad() and hvp() "
+            "need (a value made the closure way has only a _backward): use backward(), or "
+            "give it _local_grads"
         )
     # backward() would run the _backward, whose rule may not be the formula's.
     if _has_own_backward(node):
         raise RuntimeError(
             f"a value made by {node._op!r} has a _backward of its own, which backward() "
-            "runs and grad() cannot look inside: use backward(), or drop the _backward"
+            "runs and grad() and hvp() cannot look inside: use backward(), or drop the "
+            "_backward"
         )
     if create_graph:
         return node._local_grads(_AsData(node), *map(_AsData, node._prev))

@@ -10,6 +10,8 @@ def make_moons(n_samples=100, noise=0.1, seed=0):
     """Two interleaving half circles: points X (lists [x0, x1]) and labels y (+1 or -1).
 
     The upper moon is labelled -1 and the lower one +1; the same seed gives the same data.
+    Unlike scikit-learn's make_moons, it returns lists, not arrays, and labels ready for the
+    hinge loss (no `y * 2 - 1`), and it takes `seed` where scikit-learn takes random_state.
     """
     if not isinstance(n_samples, numbers.Integral) or n_samples < 2:
         raise ValueError(

@@ -14,6 +14,8 @@ class Value:
     label = ""  # a name to show in pictures; only the values given one store their own
 
     def __init__(self, data, _children=(), _op="", _local_grads=None, label=""):
+        """`data`, made by the operation `_op` from the values `_children`, if any;
+        `_local_grads(out, *children)` returns d(out)/d(child) for each child, in order."""
         self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self._prev = tuple(_children)
