@@ -65,7 +65,8 @@ class PackageCode(SphinxDirective):
         project = tangle.Project(Path(self.env.app.srcdir))
         self.env.note_dependency(str(Path(project.root) / "pyproject.toml"))
         sections = []
-        for name, module in sorted(tangle.modules(project).items()):
+        # In book order: each module where the book starts it, the engine first.
+        for name, module in tangle.modules(project).items():
             sections.append(self._module_section(project, name, module))
         return sections
 

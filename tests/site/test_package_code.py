@@ -78,6 +78,14 @@ def test_the_code_page_has_a_section_for_every_module():
     assert sorted(module_sections()) == modules
 
 
+def test_the_code_page_shows_the_modules_in_the_order_the_book_starts_them():
+    first_chapter = {}
+    for chapter in chapters():
+        for module in exported_modules(chapter):
+            first_chapter.setdefault(module, len(first_chapter))
+    assert list(module_sections()) == sorted(first_chapter, key=first_chapter.get)
+
+
 @pytest.mark.parametrize(
     "module",
     sorted(path.stem for path in PACKAGE.glob("*.py") if path.stem != "__init__"),
