@@ -414,6 +414,11 @@ def draw_graph(root, title=None, highlight=None):
     between the values it combined and the value it produced. `highlight`, a value of
     the graph, is outlined in colour. Returns the figure.
     """
+    if not hasattr(root, "_prev"):  # a plain number, or a list of a layer's outputs
+        raise TypeError(
+            "draw_graph draws one Value and the values it was computed from; got "
+            f"{type(root).__name__} {root!r}: for several outputs, draw each one"
+        )
     order = _walk(root)
     if highlight is not None and not any(highlight is value for value in order):
         raise ValueError(

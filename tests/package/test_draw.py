@@ -117,6 +117,16 @@ def test_a_highlighted_leaf_has_only_its_box_outlined():
     assert outlined(draw_graph(x * x + x)) == []
 
 
+@pytest.mark.parametrize(
+    "root", [3.0, [Value(1.0), Value(2.0)]], ids=["number", "list"]
+)
+def test_drawing_something_that_is_not_a_value_says_so(root):
+    with pytest.raises(
+        TypeError, match="draw_graph draws one Value .* got (float|list)"
+    ):
+        draw_graph(root)
+
+
 def test_highlighting_a_value_outside_the_graph_says_so():
     x = Value(3.0)
     with pytest.raises(ValueError, match="not in the graph being drawn"):
