@@ -415,9 +415,11 @@ def draw_graph(root, title=None, highlight=None):
     the graph, is outlined in colour. Returns the figure.
     """
     if not hasattr(root, "_prev"):  # a plain number, or a list of a layer's outputs
+        several = isinstance(root, (list, tuple))
         raise TypeError(
             "draw_graph draws one Value and the values it was computed from; got "
-            f"{type(root).__name__} {root!r}: for several outputs, draw each one"
+            f"{type(root).__name__} {root!r}: "
+            + ("draw each of its values" if several else "pass a Value")
         )
     order = _walk(root)
     if highlight is not None and not any(highlight is value for value in order):

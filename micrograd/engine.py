@@ -166,8 +166,10 @@ class Value:
     def sum(values):
         """values[0] + values[1] + ... (Values or numbers) as one node, not a chain of +."""
         terms = tuple(v if isinstance(v, Value) else Value(v) for v in values)
-        total = -0.0  # adds nothing to any number: 0.0 + -0.0 would lose the sign
-        for term in terms:  # left to right, as a chain of + would: the same rounding
+        # Left to right from the first term, as a chain of + adds: the same rounding, and
+        # the same sign for a sum of -0.0s (starting from 0.0 would make it 0.0).
+        total = terms[0].data if terms else 0.0
+        for term in terms[1:]:
             total += term.data
         return Value(total, terms, "sum", _sum_local_grads)
 

@@ -228,6 +228,10 @@ def test_sum_is_a_chain_of_plus_to_the_last_bit(numbers):
     assert all(t.grad == 1.0 for t in terms)
 
 
+def test_the_sum_of_no_values_is_zero():
+    assert repr(Value.sum([]).data) == "0.0"
+
+
 # --- Gradients accumulate ---------------------------------------------------------------
 
 

@@ -79,11 +79,10 @@ def test_the_code_page_has_a_section_for_every_module():
 
 
 def test_the_code_page_shows_the_modules_in_the_order_the_book_starts_them():
-    first_chapter = {}
-    for chapter in chapters():
-        for module in exported_modules(chapter):
-            first_chapter.setdefault(module, len(first_chapter))
-    assert list(module_sections()) == sorted(first_chapter, key=first_chapter.get)
+    in_book_order = dict.fromkeys(
+        module for chapter in chapters() for module in exported_modules(chapter)
+    )
+    assert list(module_sections()) == list(in_book_order)
 
 
 @pytest.mark.parametrize(
