@@ -41,7 +41,9 @@ class Value:
             if self._prev:
                 raise RuntimeError(
                     f"this value, made by {self._op!r} from other values, has no local "
-                    "derivatives: pass _local_grads, or give it a _backward of its own"
+                    "derivatives: pass _local_grads, a function of the value and its "
+                    "inputs that returns one derivative per input, or give it a _backward "
+                    "of its own"
                 )
             return  # a leaf: nothing behind it to pass a gradient to
         if self.grad == 0:
