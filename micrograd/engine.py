@@ -168,10 +168,10 @@ class Value:
     def sum(values):
         """values[0] + values[1] + ... (Values or numbers) as one node, not a chain of +."""
         terms = tuple(v if isinstance(v, Value) else Value(v) for v in values)
-        # Left to right from the first term, as a chain of + adds: the same rounding, and
-        # the same sign for a sum of -0.0s (starting from 0.0 would make it 0.0).
-        total = terms[0].data if terms else 0.0
-        for term in terms[1:]:
+        # Left to right, as a chain of + adds: the same rounding. -0.0 is the one start that
+        # changes no number, not even the sign of a sum of -0.0s; the sum of nothing is 0.0.
+        total = -0.0 if terms else 0.0
+        for term in terms:
             total += term.data
         return Value(total, terms, "sum", _sum_local_grads)
 
