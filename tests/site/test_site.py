@@ -170,7 +170,10 @@ def _load(browser, site_url, page_name, screen):
     context.route("**/*", functools.partial(_only_this_site, site_url, visit))
     page = context.new_page()
     _record_faults(page, visit)
-    page.goto(f"{site_url}/{page_name}.html", wait_until="networkidle")
+    # Not "networkidle", which waits out half a second of quiet after everything: what loads
+    # later, MathJax and the images, is waited for below, and requests are still recorded
+    # while the navigation is walked.
+    page.goto(f"{site_url}/{page_name}.html", wait_until="load")
     _wait_for_math_and_images(page)
     visit.facts = page.evaluate(FACTS)
     if page_name in CHAPTERS:
@@ -626,7 +629,7 @@ def open_page(browser, site_url):
         context.route("**/*", functools.partial(_only_this_site, site_url, visit))
         page = context.new_page()
         _record_faults(page, visit)
-        page.goto(f"{site_url}/{page_name}.html", wait_until="networkidle")
+        page.goto(f"{site_url}/{page_name}.html", wait_until="load")
         return page, visit
 
     yield open_
