@@ -2,6 +2,7 @@
 """Pictures of expression graphs, drawn with matplotlib."""
 
 import math
+import numbers
 from collections import namedtuple
 from itertools import accumulate, pairwise
 
@@ -234,7 +235,8 @@ def _arrival_points(routes, y, columns, column, radius):
     """Where each arrow meets its operation's circle.
 
     Arrows into the same circle arrive at different points on its left side, in the
-    order they come from (top to bottom), so that their heads do not overlap.
+    order they come from (top to bottom), so that their heads keep apart where there
+    is room for them.
     """
     into = {}
     for index, route in enumerate(routes):
@@ -291,9 +293,12 @@ COLOURS = {
 TITLE_SIZE = 12
 MARGIN = 0.15
 
-# A bigger picture is scaled down to fit: a huge graph is unreadable at any size, but
-# should stay an image that opens quickly.
+# A bigger picture is scaled down to fit: a huge graph is unreadable at any size, but its
+# picture should still fit on a screen or a page.
 MAX_SIZE = 20
+# Scaling down never makes a side shorter than this (or than it was): a long chain scaled
+# to fit would be a sliver less than a pixel tall, which no image format can hold.
+MIN_SIZE = 1
 
 
 def _canvas(right, top, bottom, title):
@@ -304,10 +309,14 @@ def _canvas(right, top, bottom, title):
         top -= 2 * TITLE_SIZE / 72
     width, height = right + 2 * MARGIN, bottom - top + 2 * MARGIN
     scale = min(1, MAX_SIZE / width, MAX_SIZE / height)
-    figure = Figure(figsize=(width * scale, height * scale))
+    shown_width = max(width * scale, min(width, MIN_SIZE))
+    shown_height = max(height * scale, min(height, MIN_SIZE))
+    figure = Figure(figsize=(shown_width, shown_height))
     axes = figure.add_axes((0, 0, 1, 1))
-    axes.set_xlim(-MARGIN, right + MARGIN)
-    axes.set_ylim(bottom + MARGIN, top - MARGIN)
+    # What a side gained is room on both sides of the drawing, at the same scale.
+    room_x, room_y = shown_width / scale - width, shown_height / scale - height
+    axes.set_xlim(-MARGIN - room_x / 2, right + MARGIN + room_x / 2)
+    axes.set_ylim(bottom + MARGIN + room_y / 2, top - MARGIN - room_y / 2)
     axes.axis("off")
     if title:
         axes.text(
@@ -414,7 +423,8 @@ def draw_graph(root, title=None, highlight=None):
     between the values it combined and the value it produced. `highlight`, a value of
     the graph, is outlined in colour. Returns the figure.
     """
-    if not hasattr(root, "_prev"):  # a plain number, or a list of a layer's outputs
+    # Not a Value: a plain number, a list of a layer's outputs, a Tensor.
+    if not (hasattr(root, "_prev") and isinstance(root.data, numbers.Real)):
         several = isinstance(root, (list, tuple))
         raise TypeError(
             "draw_graph draws one Value and the values it was computed from; got "

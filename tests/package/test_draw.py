@@ -1,5 +1,6 @@
 """micrograd.draw: what a picture of an expression graph shows, and that it stays readable."""
 
+import io
 import itertools
 import sys
 
@@ -9,8 +10,9 @@ from hypothesis import given, settings
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from micrograd.draw import COLOURS, MAX_SIZE, draw_graph
+from micrograd.draw import BOX_HEIGHT, COLOURS, MARGIN, MAX_SIZE, MIN_SIZE, draw_graph
 from micrograd.engine import Value
+from micrograd.tensor import Tensor
 
 from budget import examples
 from random_graphs import ON_VALUES, evaluate, graphs
@@ -77,12 +79,18 @@ def test_the_lectures_graph_fits_a_page_at_three_quarters_of_its_size():
     assert width <= 7 / 0.75
 
 
-def test_a_graph_deeper_than_the_recursion_limit_draws_within_the_size_limit():
+@pytest.mark.parametrize("step", [lambda x: x + 1.0, Value.tanh], ids=["x + 1", "tanh"])
+def test_a_graph_deeper_than_the_recursion_limit_draws_within_the_size_limit(step):
     x = Value(0.0)
     for _ in range(sys.getrecursionlimit() + 100):
-        x = x + 1.0
-    width, height = draw_graph(x).get_size_inches()
+        x = step(x)
+    figure = draw_graph(x)
+    width, height = figure.get_size_inches()
     assert max(width, height) <= MAX_SIZE
+    # Scaled to fit, a chain of one row was once too thin to save ("cannot write empty
+    # image"): its short side now stays as it was, a box and its margins, up to MIN_SIZE.
+    assert min(width, height) >= min(MIN_SIZE, BOX_HEIGHT + 2 * MARGIN)
+    figure.savefig(io.BytesIO(), format="png", dpi=72)
 
 
 def outlined(figure):
@@ -119,8 +127,13 @@ def test_a_highlighted_leaf_has_only_its_box_outlined():
 
 @pytest.mark.parametrize(
     "root, advice",
-    [(3.0, "got float 3.0: pass a Value"), ([Value(1.0)], "draw each of its values")],
-    ids=["number", "list"],
+    [
+        (3.0, "got float 3.0: pass a Value"),
+        ([Value(1.0)], "draw each of its values"),
+        # It has inputs, as a Value does, but an array for its data.
+        (Tensor([1.0, 2.0]) * 2.0, r"got Tensor Tensor\(\[2\., 4\.\]\): pass a Value"),
+    ],
+    ids=["number", "list", "tensor"],
 )
 def test_drawing_something_that_is_not_a_value_says_so(root, advice):
     with pytest.raises(TypeError, match=f"draw_graph draws one Value .*{advice}"):
