@@ -20,7 +20,7 @@ def grad(output, inputs, create_graph=False):
 
     No .grad is changed. The gradients are floats, or with create_graph=True Values built
     from the graph, which can be differentiated again. An input that `output` does not
-    depend on gets 0.
+    depend on gets 0, as with PyTorch's materialize_grads=True.
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad differentiates a Value, got {type(output).__name__}")

@@ -18,7 +18,8 @@ class Tensor:
     def __init__(self, data, _children=(), _op="", _vjps=()):
         # Data from outside is checked, and copied so that changing the original later does
         # not change the tensor. An operation's result is numpy's, not copied again: a
-        # reshape or a transpose shares its input's memory (see "Reshaping and transposing").
+        # transpose, and a reshape where numpy can, shares its input's memory (see
+        # "Reshaping and transposing").
         self.data = np.asarray(data) if _children else _float_array(data)
         self._grad = None  # zeros, until backward() gives it a gradient
         # The tensors this one was made from and, in the same order, for each of them the
