@@ -184,9 +184,11 @@ def _as_float(data):
             f"a Value holds a number, not a bool: for 0 or 1, pass float({data!r})"
         )
     if not isinstance(data, numbers.Real):
+        # numpy's arrays and PyTorch's tensors of one number give it up with .item().
+        advice = "; for the number in an array or tensor, pass x.item()"
         raise TypeError(
             f"a Value holds a real number, such as 2 or 0.5; got "
-            f"{type(data).__name__} {data!r}"
+            f"{type(data).__name__} {data!r}{advice if hasattr(data, 'item') else ''}"
         )
     try:
         return float(data)

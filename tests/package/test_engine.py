@@ -405,6 +405,27 @@ def test_a_numpy_bool_is_refused_like_a_python_bool(make):
     assert f"pass float({flag!r})" in str(numpy_error.value)
 
 
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+def test_an_array_of_one_number_is_refused_pointing_to_item(library):
+    module = pytest.importorskip(library)
+    array = module.tensor(2.0) if library == "torch" else module.array(2.0)
+    with pytest.raises(TypeError) as error:
+        Value(array)
+    assert str(error.value).startswith("a Value holds a real number")
+    assert str(error.value).endswith(
+        "for the number in an array or tensor, pass x.item()"
+    )
+    assert Value(array.item()).data == 2.0
+
+
+def test_a_string_is_refused_without_the_advice_for_arrays():
+    with pytest.raises(TypeError) as error:
+        Value("2")
+    assert (
+        str(error.value) == "a Value holds a real number, such as 2 or 0.5; got str '2'"
+    )
+
+
 def test_an_int_too_large_for_a_float_is_refused_saying_how_large_and_what_to_pass():
     with pytest.raises(OverflowError) as error:
         Value(10**400)

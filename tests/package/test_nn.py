@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from micrograd.datasets import make_moons
 from micrograd.engine import Value
+from micrograd.gradcheck import slopes_by_nudging
 from micrograd.nn import (
     MLP,
     Layer,
@@ -858,3 +859,18 @@ def test_cross_entropy_loss_gradient_is_softmax_minus_the_one_hot_label():
     assert [z.grad for z in logits] == pytest.approx(
         [softmax[0], softmax[1] - 1, softmax[2]]
     )
+
+
+def test_slopes_by_nudging_agree_with_backward_and_leave_the_parameters_as_they_were():
+    random.seed(5)
+    model = MLP(3, [4, 1])
+    x = [0.3, -1.2, 0.8]
+    before = [p.data for p in model.parameters()]
+    slopes = slopes_by_nudging(lambda: model(x), model.parameters())
+    assert [p.data for p in model.parameters()] == before
+    model.zero_grad()
+    model(x).backward()
+    assert slopes == pytest.approx(
+        [p.grad for p in model.parameters()], rel=1e-6, abs=1e-9
+    )
+    assert any(slope != 0 for slope in slopes)
