@@ -49,10 +49,14 @@ class Value:
         if self.grad == 0:
             return  # nothing to pass on
         local_grads = self._local_grads(self, *self._prev)
-        for child, local_grad in zip(self._prev, local_grads, strict=True):
-            # A flat slope passes nothing on, not even an infinite or nan gradient.
-            if local_grad != 0:
-                child.grad += local_grad * self.grad
+        try:
+            for child, local_grad in zip(self._prev, local_grads, strict=True):
+                # A flat slope passes nothing on, not even an infinite or nan gradient.
+                if local_grad != 0:
+                    child.grad += local_grad * self.grad
+        except (TypeError, ValueError):
+            _check_one_per_input(self, local_grads)
+            raise
 
     def __neg__(self):
         return self * -1
@@ -196,6 +200,16 @@ def _as_float(data):
         raise OverflowError(
             f"an int of {data.bit_length()} bits is too large for a float, whose largest "
             "value is about 1.8e308; pass math.inf if you mean an infinite number"
+        ) from None
+
+
+def _check_one_per_input(out, local_grads):
+    """Raise an error that says so if local_grads is not one derivative per input of out."""
+    if not isinstance(local_grads, (tuple, list)) or len(local_grads) != len(out._prev):
+        raise TypeError(
+            f"the _local_grads of {out._op!r} returned {local_grads!r}, but its value has "
+            f"{len(out._prev)} input(s): return one derivative per input, in a tuple "
+            "such as (slope,)"
         ) from None
 
 

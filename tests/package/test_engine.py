@@ -636,6 +636,31 @@ def test_a_value_made_by_hand_with_inputs_but_no_derivatives_refuses_to_guess():
         (y * 2).backward()
 
 
+@pytest.mark.parametrize(
+    "local_grads",
+    [
+        lambda out, x, y: 1.0,
+        lambda out, x, y: (1.0,),
+        lambda out, x, y: (1.0, 1.0, 1.0),
+    ],
+    ids=["a bare number", "too few", "too many"],
+)
+def test_local_derivatives_not_one_per_input_are_named_as_such(local_grads):
+    x, y = Value(2.0), Value(3.0)
+    out = Value(x.data + y.data, (x, y), "plus", local_grads)
+    with pytest.raises(
+        TypeError, match="_local_grads of 'plus' returned .* has 2 input"
+    ):
+        out.backward()
+
+
+def test_a_failure_inside_right_shaped_local_derivatives_keeps_its_own_error():
+    x = Value(2.0)
+    out = Value(x.data, (x,), "copy", lambda out, x: ("one",))
+    with pytest.raises(TypeError, match="can't multiply sequence"):
+        out.backward()
+
+
 def test_values_keep_attributes_set_by_user_code_such_as_an_optimizers_state():
     p = Value(1.0)
     p.m, p.v = 0.0, 0.0  # Adam's running averages, stored on the parameter
