@@ -196,10 +196,15 @@ def _as_float(data):
         )
     try:
         return float(data)
-    except OverflowError:  # an int with more than about 308 digits
+    except OverflowError:  # beyond about 1.8e308: an int of 309 digits, or a Fraction
+        # Python will not write out an int of over 4300 digits, so an int gives its size.
+        if isinstance(data, int):
+            what = f"an int of {data.bit_length()} bits"
+        else:
+            what = f"this {type(data).__name__}"
         raise OverflowError(
-            f"an int of {data.bit_length()} bits is too large for a float, whose largest "
-            "value is about 1.8e308; pass math.inf if you mean an infinite number"
+            f"{what} is too large for a float, whose largest value is about 1.8e308; "
+            "pass math.inf if you mean an infinite number"
         ) from None
 
 

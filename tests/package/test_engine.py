@@ -8,6 +8,7 @@ in the engine's forward pass, cannot hide a bug in backward().
 import gc
 import math
 from collections.abc import Callable
+from fractions import Fraction
 from typing import NamedTuple
 
 import pytest
@@ -416,6 +417,14 @@ def test_an_array_of_one_number_is_refused_pointing_to_item(library):
         "for the number in an array or tensor, pass x.item()"
     )
     assert Value(array.item()).data == 2.0
+
+
+def test_a_fraction_too_large_for_a_float_is_refused_with_the_same_advice():
+    with pytest.raises(OverflowError) as error:
+        Value(Fraction(10**400, 3))
+    message = str(error.value)
+    assert "this Fraction is too large for a float" in message
+    assert "pass math.inf" in message
 
 
 def test_a_string_is_refused_without_the_advice_for_arrays():
