@@ -142,16 +142,20 @@ class Value:
         order, visited = [], {self}
         # The nodes on the way down, and for each an iterator over the inputs still to visit.
         path, remaining = [self], [iter(self._prev)]
-        while path:
-            for child in remaining[-1]:  # resumes where the last visit left off
-                if child not in visited:
-                    visited.add(child)
-                    path.append(child)
-                    remaining.append(iter(child._prev))
-                    break
-            else:  # all of its inputs are placed: so is the node
-                remaining.pop()
-                order.append(path.pop())
+        try:
+            while path:
+                for child in remaining[-1]:  # resumes where the last visit left off
+                    if child not in visited:
+                        visited.add(child)
+                        path.append(child)
+                        remaining.append(iter(child._prev))
+                        break
+                else:  # all of its inputs are placed: so is the node
+                    remaining.pop()
+                    order.append(path.pop())
+        except (AttributeError, TypeError):  # from an input that is not a Value
+            _check_inputs_are_values(self)
+            raise
         return order
 
     def backward(self):
@@ -337,6 +341,24 @@ def _max_local_grads(out, x, y):
     if x < y:
         return 0.0, 1.0
     return 1.0, 1.0  # a nan is neither larger nor smaller: PyTorch gives both all of it
+
+
+def _check_inputs_are_values(root):
+    """Raise an error that names the first input under root that is not a Value."""
+    # By id, not by hash: the input at fault may have no hash.
+    seen, unvisited = {id(root)}, [root]
+    while unvisited:
+        node = unvisited.pop()
+        for child in node._prev:
+            if not isinstance(child, Value):
+                raise TypeError(
+                    f"a value made by {node._op!r} has an input that is a "
+                    f"{type(child).__name__} ({child!r}), not a Value: the _children of a "
+                    "Value are Values; make a number one with Value(number)"
+                ) from None
+            if id(child) not in seen:
+                seen.add(id(child))
+                unvisited.append(child)
 
 
 def _sum_local_grads(out, *terms):

@@ -7,6 +7,7 @@ in the engine's forward pass, cannot hide a bug in backward().
 
 import gc
 import math
+import re
 from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple
@@ -661,6 +662,17 @@ def test_local_derivatives_not_one_per_input_are_named_as_such(local_grads):
         TypeError, match="_local_grads of 'plus' returned .* has 2 input"
     ):
         out.backward()
+
+
+@pytest.mark.parametrize(
+    "not_a_value, named", [(3.0, "a float (3.0)"), ([3.0], "a list ([3.0])")]
+)
+def test_an_input_that_is_not_a_value_is_named_by_backward(not_a_value, named):
+    """Deep in the graph, and also when it cannot be hashed, as a list cannot."""
+    x = Value(2.0)
+    by_hand = Value(6.0, (x, not_a_value), "f", lambda out, x, y: (3.0, 2.0))
+    with pytest.raises(TypeError, match=re.escape(f"'f' has an input that is {named}")):
+        (by_hand * x + 1).backward()
 
 
 def test_a_failure_inside_right_shaped_local_derivatives_keeps_its_own_error():

@@ -436,3 +436,20 @@ def test_grad_refuses_a_value_with_a_backward_of_its_own_beside_its_formula():
             grad(value * 2, [x])
         with pytest.raises(RuntimeError, match="'cube' has a _backward of its own"):
             hvp(lambda v, value=value: v * value, [1.0], [1.0])
+
+
+@pytest.mark.parametrize(
+    "local_grads",
+    [lambda out, x: 1.0, lambda out, x: (), lambda out, x: (1.0, 1.0)],
+    ids=["a bare number", "too few", "too many"],
+)
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_grad_and_hvp_name_local_grads_not_one_per_input(local_grads, create_graph):
+    """The same error as backward() gives, not Python's 'not iterable' or zip's length."""
+    named = "_local_grads of 'copy' returned .* has 1 input"
+    x = Value(2.0)
+    copy = Value(x.data, (x,), "copy", local_grads)
+    with pytest.raises(TypeError, match=named):
+        grad(copy * 2, [x], create_graph=create_graph)
+    with pytest.raises(TypeError, match=named):
+        hvp(lambda v: Value(v.data, (v,), "copy", local_grads) * 2, [1.0], [1.0])
