@@ -42,10 +42,12 @@ def slopes_by_nudging(f, parameters, h=1e-6):
     slopes = []
     for p in parameters:
         original = p.data
-        p.data = original + h
-        up = f().data
-        p.data = original - h
-        down = f().data
-        p.data = original  # put it back exactly as it was
+        try:
+            p.data = original + h
+            up = f().data
+            p.data = original - h
+            down = f().data
+        finally:  # put it back exactly as it was, even if f() fails at a nudge
+            p.data = original
         slopes.append((up - down) / (2 * h))
     return slopes

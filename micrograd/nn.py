@@ -24,7 +24,7 @@ class Neuron(Module):
     """A weighted sum of the inputs plus a bias, through a ReLU unless `nonlin=False`."""
 
     def __init__(self, nin, nonlin=True):
-        if not isinstance(nin, numbers.Integral) or nin < 1:
+        if isinstance(nin, bool) or not isinstance(nin, numbers.Integral) or nin < 1:
             raise ValueError(
                 f"a neuron needs a whole number of inputs, at least 1; got nin={nin!r}"
             )
@@ -59,7 +59,7 @@ class Layer(Module):
     """`nout` neurons that all read the same `nin` inputs."""
 
     def __init__(self, nin, nout, **kwargs):
-        if not isinstance(nout, numbers.Integral) or nout < 1:
+        if isinstance(nout, bool) or not isinstance(nout, numbers.Integral) or nout < 1:
             raise ValueError(
                 f"a layer needs a whole number of neurons, at least 1; got nout={nout!r}"
             )

@@ -273,6 +273,9 @@ def test_inputs_may_be_numbers_or_values(seed, x):
         (lambda: MLP(-2, [4, 1]), "-2"),
         (lambda: MLP(2, [4, -1]), "-1"),
         (lambda: MLP(2, [4, 0, 1]), "0"),
+        (lambda: Neuron(True), "True"),  # Python's 1, but a slip, as for a Value
+        (lambda: Layer(2, True), "True"),
+        (lambda: MLP(True, [True]), "True"),
     ],
 )
 def test_sizes_that_make_no_network_raise_value_error(make, mentions):
@@ -874,3 +877,11 @@ def test_slopes_by_nudging_agree_with_backward_and_leave_the_parameters_as_they_
         [p.grad for p in model.parameters()], rel=1e-6, abs=1e-9
     )
     assert any(slope != 0 for slope in slopes)
+
+
+def test_slopes_by_nudging_puts_a_parameter_back_when_a_nudge_fails():
+    """A nudge that crosses the edge of log's domain raises, and leaves no weight moved."""
+    p = Value(1e-7)
+    with pytest.raises(ValueError, match="log needs a positive number"):
+        slopes_by_nudging(p.log, [p])
+    assert p.data == 1e-7
