@@ -11,7 +11,8 @@ def make_moons(n_samples=100, noise=0.1, seed=0):
 
     The upper moon is labelled -1 and the lower one +1; the same seed gives the same data.
     Unlike scikit-learn's make_moons, it returns lists, not arrays, and labels ready for the
-    hinge loss (no `y * 2 - 1`), and it takes `seed` where scikit-learn takes random_state.
+    hinge loss (no `y * 2 - 1`); it takes `seed` where scikit-learn takes random_state; and it
+    does not shuffle: the upper moon's points come first.
     """
     if not isinstance(n_samples, numbers.Integral) or n_samples < 2:
         raise ValueError(

@@ -139,7 +139,7 @@ def _check_pairs(predictions, targets):
         raise ValueError(
             f"got {len(predictions)} predictions but {len(targets)} targets"
         )
-    if not predictions:
+    if len(predictions) == 0:  # not `not predictions`, which a numpy array refuses
         raise ValueError("a loss needs at least one prediction")
     _refuse_non_numbers(predictions, "prediction")
     _refuse_non_numbers(targets, "target")
@@ -221,12 +221,11 @@ def cross_entropy_loss(logits, labels):
         raise ValueError(
             f"got logits for {len(logits)} examples but {len(labels)} labels"
         )
-    if not logits:
+    if len(logits) == 0:
         raise ValueError("a loss needs at least one prediction")
-    classes = len(logits[0]) if isinstance(logits[0], (list, tuple)) else 0
+    classes = len(logits[0]) if _is_a_row(logits[0]) else 0
     for i, scores in enumerate(logits):
-        is_a_row = isinstance(scores, (list, tuple))
-        if not is_a_row or len(scores) != classes or classes < 2:
+        if not _is_a_row(scores) or len(scores) != classes or classes < 2:
             raise ValueError(
                 f"logits {i} should be a list of one score per class, as many as in logits "
                 f"0 (at least 2), got {scores!r}"
@@ -251,6 +250,16 @@ def cross_entropy_loss(logits, labels):
     return total / len(logits)
 
 
+def _is_a_row(scores):
+    """Whether `scores` is one example's row of scores: a list, a tuple, a 1-D array."""
+    return isinstance(scores, (list, tuple)) or getattr(scores, "ndim", None) == 1
+
+
 def l2_penalty(parameters):
     """The sum of squares of the parameters; the caller scales it (e.g. by 1e-4)."""
+    if isinstance(parameters, Module) or callable(parameters):
+        raise TypeError(
+            "l2_penalty takes the parameters, a list of Values, not the "
+            f"{type(parameters).__name__}: pass model.parameters()"
+        )
     return sum(p * p for p in parameters)

@@ -854,6 +854,33 @@ def test_cross_entropy_loss_takes_numpy_integer_labels():
         cross_entropy_loss(logits, [2, np.True_])
 
 
+def test_the_losses_take_numpy_arrays_as_they_take_lists():
+    """An array has a length but no single truth value: the checks must not ask for one."""
+    predictions, targets = [0.5, -1.0, 2.0], [1.0, -1.0, 1.0]
+    as_arrays = [np.array(predictions), np.array(targets)]
+    for loss in [mse_loss, hinge_loss]:
+        from_lists = _data(loss(predictions, targets))
+        assert _data(loss(*as_arrays)) == pytest.approx(from_lists)
+    logits = [[0.3, -1.2, 2.0], [1.0, 0.0, -1.0]]
+    as_lists = cross_entropy_loss(logits, [2, 0]).data
+    assert cross_entropy_loss(np.array(logits), [2, 0]).data == pytest.approx(as_lists)
+    for empty in [mse_loss, cross_entropy_loss]:
+        with pytest.raises(ValueError, match="at least one prediction"):
+            empty(np.array([]), np.array([]))
+
+
+def _data(x):
+    return x.data if isinstance(x, Value) else x
+
+
+@pytest.mark.parametrize("slip", ["the model", "its method, not called"])
+def test_l2_penalty_given_the_model_says_to_pass_its_parameters(slip):
+    model = MLP(2, [3, 1])
+    given = model if slip == "the model" else model.parameters
+    with pytest.raises(TypeError, match=re.escape("pass model.parameters()")):
+        l2_penalty(given)
+
+
 def test_cross_entropy_loss_gradient_is_softmax_minus_the_one_hot_label():
     logits = [Value(2.0), Value(-1.0), Value(0.5)]
     cross_entropy_loss([logits], [1]).backward()
