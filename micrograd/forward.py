@@ -38,6 +38,7 @@ class Dual:
         return self * -1
 
     def __sub__(self, other):
+        other = other if isinstance(other, Dual) else Dual(other)  # checked first
         return self + (-other)
 
     def __rsub__(self, other):

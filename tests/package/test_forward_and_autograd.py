@@ -188,6 +188,8 @@ def test_jvp_mirrors_torch_func_jvp_in_its_shapes():
             "a Dual's tangent is a real number.*NoneType",
         ),
         (lambda: Dual(1.0) + Value(2.0), TypeError, "Value"),
+        (lambda: Dual(2.0, 1.0) - True, TypeError, "a Dual's data .*bool True"),
+        (lambda: Dual(2.0, 1.0) - "a", TypeError, "a Dual's data .*str 'a'"),
         (lambda: Dual(-1.0).log(), ValueError, r"log\(-1.0\) is undefined"),
     ],
 )
@@ -388,6 +390,11 @@ def test_a_hessian_vector_product_of_a_quadratic_is_exact():
             lambda: hvp(lambda x: x, (1.0, 2.0), (1.0,)),
             ValueError,
             "one tangent per primal",
+        ),
+        (
+            lambda: hvp(lambda x, y: (x * y, x), (1.0, 2.0), (1.0, 0.0)),
+            TypeError,
+            "hvp's function must return one number, got tuple",
         ),
     ],
 )
