@@ -68,7 +68,9 @@ class Tensor:
         return self * -1.0
 
     def __sub__(self, other):
-        return self + (-other)
+        if isinstance(other, Tensor):
+            return self + (-other)
+        return self + -_constant(other)  # checked, then negated, as Value's - does
 
     def __truediv__(self, other):
         if isinstance(other, Tensor):
@@ -291,6 +293,11 @@ def _dims(dim, shape):
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     for d in dims:
         if not isinstance(d, numbers.Integral) or not -len(shape) <= d < len(shape):
+            if not shape:
+                raise ValueError(
+                    f"dim {d!r}: a tensor of shape () holds one number and has no "
+                    "dimensions; leave dim out (dim=None)"
+                )
             raise ValueError(
                 f"dim {d!r} is not a dimension of a tensor of shape {shape}: "
                 f"use 0 to {len(shape) - 1}, or -1 for the last"

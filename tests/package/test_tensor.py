@@ -112,6 +112,8 @@ def test_truth_values_are_refused_as_operands_too_as_value_refuses_them():
             t * operand
         with pytest.raises(TypeError, match=message):
             operand + t
+        with pytest.raises(TypeError, match=message):
+            t - operand  # checked before it is negated: -True is the number -1
     with pytest.raises(TypeError, match="exponent must be a number, got bool"):
         t**True
     with pytest.raises(TypeError, match="a Value holds a number, not a bool"):
@@ -281,6 +283,25 @@ def test_bad_dims_and_empty_means_are_refused():
         t.mean(dim=0.5)
     with pytest.raises(ValueError, match=r"shape \(0, 3\) has no numbers to average"):
         Tensor(np.ones((0, 3))).mean()
+    with pytest.raises(ValueError, match=r"shape \(\) .* no dimensions.*dim=None"):
+        Tensor(3.0).sum(dim=0)
+
+
+def test_a_constant_is_subtracted_as_it_is_added():
+    t = Tensor([1.0, 2.0])
+    assert (t - [1, 2]).data.tolist() == (t + [-1, -2]).data.tolist() == [0.0, 0.0]
+    with pytest.raises(TypeError, match="a Tensor holds real numbers, got str"):
+        t - "abc"
+
+
+def test_a_leaf_owns_its_grad_though_a_sum_shares_one_between_its_inputs():
+    a = Tensor([1.0, 2.0])
+    b, c = a * 2, a * 3
+    total = b + c
+    total.sum().backward()
+    assert b.grad is c.grad  # as the chapter says: for reading
+    a.grad[0] = 100.0
+    assert b.grad.tolist() == [1.0, 1.0] and total.grad.tolist() == [1.0, 1.0]
 
 
 @SETTINGS
