@@ -18,7 +18,8 @@ def make_moons(n_samples=100, noise=0.1, seed=0):
         raise ValueError(
             f"n_samples is a number of points, a whole number >= 2; got {n_samples!r}"
         )
-    if not isinstance(noise, numbers.Real) or not 0 <= noise < math.inf:
+    is_a_number = isinstance(noise, numbers.Real) and not isinstance(noise, bool)
+    if not is_a_number or not 0 <= noise < math.inf:
         raise ValueError(
             f"noise is a standard deviation: a finite number >= 0, such as 0.1; "
             f"got {noise!r}"
@@ -54,7 +55,8 @@ def make_spiral(n_samples=300, n_classes=3, noise=0.2, seed=0):
             "n_samples is a number of points, a whole number of at least 2 per arm, so >= "
             f"{2 * n_classes} for {n_classes} classes; got {n_samples!r}"
         )
-    if not isinstance(noise, numbers.Real) or not 0 <= noise < math.inf:
+    is_a_number = isinstance(noise, numbers.Real) and not isinstance(noise, bool)
+    if not is_a_number or not 0 <= noise < math.inf:
         raise ValueError(
             f"noise is a standard deviation: a finite number >= 0, such as 0.2; "
             f"got {noise!r}"

@@ -113,10 +113,14 @@ def _check_sequence(x, what):
         got = f"{type(x).__name__} {x!r}: convert it to numbers first"
     elif isinstance(x, (Value, numbers.Number)):
         got = f"the single number {x!r}: pass a list, even of one"
-    elif not hasattr(x, "__len__"):
+    elif getattr(x, "ndim", None) == 0:  # an array of one number, which has no len()
+        got = f"an array of one number, {x!r}: pass [x.item()]"
+    elif hasattr(x, "__len__"):
+        return
+    elif hasattr(x, "__iter__"):
         got = f"a {type(x).__name__}, which has no length: pass list(x)"
     else:
-        return
+        got = f"{type(x).__name__} {x!r}"
     raise TypeError(f"{what} must be a list (or tuple) of numbers or Values; got {got}")
 
 
@@ -201,11 +205,17 @@ def bce_loss(logits, labels):
     total = 0
     for z, y in zip(logits, labels, strict=True):
         z = _value(z)
-        # One smooth formula for each sign of z, so the graph has no kink at z = 0.
-        if z.data >= 0:  # max(z, 0) = z and |z| = z
-            total = total + z - y * z + (1 + (-z).exp()).log()
-        else:  # max(z, 0) = 0 and |z| = -z
-            total = total - y * z + (1 + z.exp()).log()
+        # One smooth formula for each sign of z, so the graph has no kink at z = 0; a term
+        # whose weight is 0 is left out, so that an infinite z costs no 0 * inf = nan.
+        if z.data >= 0:  # max(z, 0) = z and |z| = z: (1 - y) z + log(1 + e^-z)
+            loss = (1 + (-z).exp()).log()
+            if y != 1:
+                loss = loss + (1 - y) * z
+        else:  # max(z, 0) = 0 and |z| = -z: -y z + log(1 + e^z)
+            loss = (1 + z.exp()).log()
+            if y != 0:
+                loss = loss - y * z
+        total = total + loss
     return total / len(logits)
 
 

@@ -359,8 +359,20 @@ def test_a_bare_number_for_a_neuron_with_several_inputs_says_how_many_it_takes()
         (b"12", "bytes b'12': convert it to numbers first"),
         ((x for x in [1.0, 2.0]), "generator, which has no length: pass list(x)"),
         (iter([1.0, 2.0]), "which has no length: pass list(x)"),
+        (np.array(0.5), "an array of one number, array(0.5): pass [x.item()]"),
+        (None, "got NoneType None"),
     ],
-    ids=["dict", "set", "frozenset", "str", "bytes", "generator", "iterator"],
+    ids=[
+        "dict",
+        "set",
+        "frozenset",
+        "str",
+        "bytes",
+        "generator",
+        "iterator",
+        "0d",
+        "none",
+    ],
 )
 def test_inputs_that_are_not_an_ordered_list_are_refused_saying_what_to_pass(
     bad, mentions
@@ -744,7 +756,7 @@ def test_make_moons_needs_two_samples(n_samples):
         make_moons(n_samples=n_samples)
 
 
-@pytest.mark.parametrize("noise", [-0.1, -1e-9, math.nan, math.inf, "0.1", None])
+@pytest.mark.parametrize("noise", [-0.1, -1e-9, math.nan, math.inf, "0.1", None, True])
 def test_make_moons_noise_is_a_finite_number_not_below_zero(noise):
     # A nan or infinite noise would quietly make points at nan or infinity.
     with pytest.raises(ValueError) as error:
@@ -912,3 +924,15 @@ def test_slopes_by_nudging_puts_a_parameter_back_when_a_nudge_fails():
     with pytest.raises(ValueError, match="log needs a positive number"):
         slopes_by_nudging(p.log, [p])
     assert p.data == 1e-7
+
+
+@pytest.mark.parametrize("z", [math.inf, -math.inf])
+@pytest.mark.parametrize("y", [0, 1])
+def test_bce_loss_of_an_overflowed_score_is_what_it_earned_not_nan(z, y):
+    """0 for the label the score points to, inf for the other; the slope sigmoid(z) - y."""
+    logit = Value(z)
+    loss = bce_loss([logit], [y])
+    loss.backward()
+    points_to = 1 if z > 0 else 0
+    assert loss.data == (0.0 if y == points_to else math.inf)
+    assert logit.grad == points_to - y

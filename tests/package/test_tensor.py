@@ -614,6 +614,7 @@ def test_make_spiral_is_seeded_and_leaves_the_global_random_alone():
         ({"noise": math.inf}, "got inf"),
         ({"noise": "0.1"}, "got '0.1'"),
         ({"noise": None}, "got None"),
+        ({"noise": True}, "got True"),
     ],
 )
 def test_make_spiral_refuses_what_cannot_make_spirals_as_make_moons_does(
